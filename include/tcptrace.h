@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The event layout shared by the BPF object and user space. Both sides
+ * include this file, so each field is defined once. Only fixed-width types:
+ * the BPF side sees them through vmlinux.h, user space through linux/types.h.
+ */
+#ifndef TCPTRACE_H
+#define TCPTRACE_H
+
+#define TASK_COMM_LEN 16
+
+enum event_type {
+	EVENT_CONNECT = 1,
+	EVENT_ACCEPT = 2,
+	EVENT_CLOSE = 3,
+};
+
+/* Bits of the type filter (const volatile type_mask in the BPF object). */
+#define TYPE_BIT(t) (1u << (t))
+#define TYPE_MASK_ALL (TYPE_BIT(EVENT_CONNECT) | TYPE_BIT(EVENT_ACCEPT) | TYPE_BIT(EVENT_CLOSE))
+
+/* The process behind an event, captured in process context. */
+struct proc_info {
+	__u64 mntns_id;
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__u32 ppid;		/* real parent's tgid */
+	__u32 uid;
+	__u32 gid;
+	__s32 fd;		/* fd passed to connect() / listening fd of accept(); -1 if none */
+	char comm[TASK_COMM_LEN];
+	char pcomm[TASK_COMM_LEN];
+};
+
+struct event {
+	__u64 timestamp_ns;	/* CLOCK_MONOTONIC (bpf_ktime_get_ns) in the kernel */
+	struct proc_info proc;
+	__u32 netns_id;
+	__s32 accept_fd;	/* fd returned by accept(); -1 otherwise */
+	__s32 error;		/* positive errno of a failed connect, else 0 */
+	__u16 family;		/* AF_INET or AF_INET6 as reported (v4-mapped => AF_INET) */
+	__u16 sport;		/* host byte order */
+	__u16 dport;		/* host byte order */
+	__u8 type;		/* enum event_type */
+	__u8 pad;
+	__u8 saddr[16];		/* network byte order; AF_INET uses the first 4 bytes */
+	__u8 daddr[16];
+	__u32 pad2;		/* explicit, so the layout has no hidden holes */
+};
+
+#endif /* TCPTRACE_H */
