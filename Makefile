@@ -62,9 +62,9 @@ $(OUTPUT)/tcptrace.bpf.o: bpf/tcptrace.bpf.c $(wildcard bpf/*.h) include/tcptrac
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
-$(OUTPUT)/tcptrace.skel.h: $(OUTPUT)/tcptrace.bpf.o
+$(OUTPUT)/tcptrace.skel.h: $(OUTPUT)/tcptrace.bpf.o Makefile
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name tcptrace > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name tcptrace_bpf > $@
 
 $(OUTPUT)/tracer.o: $(OUTPUT)/tcptrace.skel.h
 

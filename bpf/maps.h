@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The maps of the seed design (Inspektor Gadget's trace_tcp). Names and
+ * layouts are kept so that pinned maps of bcc or Inspektor Gadget can be reused.
+ */
+#ifndef TCPTRACE_MAPS_H
+#define TCPTRACE_MAPS_H
+
+/* Threads that can be inside connect()/accept() at once; LRU since a thread
+ * killed mid-syscall never reaches the exit hook that deletes its entry. */
+#define MAX_THREADS 8192
+/* Connects whose handshake is under way (keyed by struct sock *). LRU since
+ * a socket can be freed on a path that never fires the end-of-handshake hook. */
+#define MAX_CONNECTING 8192
+#define MAX_MNTNS 1024
+
+/* Mount namespaces to trace: key mntns inode, value ignored, presence = allowed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_MNTNS);
+	__type(key, __u64);
+	__type(value, __u32);
+} gadget_mntns_filter_map SEC(".maps");
+
+/* tid -> struct sock *: the socket of tcp_v[46]_connect between entry and
+ * return, or the socket inet_csk_accept returned until accept() returns. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, __u64);
+} tcp_tid_sock SEC(".maps");
+
+/* tid -> fd argument of the connect()/accept()/accept4() the thread is in. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, __s32);
+} tcp_tid_fd SEC(".maps");
+
+/* struct sock * -> the process that started the connect. The handshake ends
+ * in softirq, where current is whatever task the CPU ran. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_CONNECTING);
+	__type(key, __u64);
+	__type(value, struct proc_info);
+} tuplepid SEC(".maps");
+
+/* Per-CPU scratch for building an event: too big for the 512-byte stack
+ * together with the rest of a hook's frame. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct event);
+} gadget_heap SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} events SEC(".maps");
+
+#endif /* TCPTRACE_MAPS_H */

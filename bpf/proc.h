@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Who the current task is, and whether the user asked to see it. */
+#ifndef TCPTRACE_PROC_H
+#define TCPTRACE_PROC_H
+
+/* Set by user space before load; the verifier prunes the filters left unset. */
+const volatile bool filter_by_mntns = false;
+const volatile __u32 filter_pid = 0;
+const volatile bool filter_by_uid = false;
+const volatile __u32 filter_uid = 0;
+const volatile char filter_comm[TASK_COMM_LEN] = {};
+const volatile __u16 filter_family = 0;
+const volatile __u32 type_mask = TYPE_MASK_ALL;
+const volatile bool failure_only = false;
+
+static __always_inline __u64 current_mntns_id(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+}
+
+static __always_inline bool comm_matches(void)
+{
+	char comm[TASK_COMM_LEN];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+#pragma unroll
+	for (int i = 0; i < TASK_COMM_LEN; i++) {
+		if (comm[i] != filter_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* The process filters (-p, -u, --comm, -m/--mntnsmap), applied in process
+ * context before anything is stored or sent. */
+static __always_inline bool task_wanted(void)
+{
+	if (filter_pid && (bpf_get_current_pid_tgid() >> 32) != filter_pid)
+		return false;
+	if (filter_by_uid && (__u32)bpf_get_current_uid_gid() != filter_uid)
+		return false;
+	if (filter_comm[0] && !comm_matches())
+		return false;
+	if (filter_by_mntns) {
+		__u64 mntns_id = current_mntns_id();
+
+		if (!bpf_map_lookup_elem(&gadget_mntns_filter_map, &mntns_id))
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool type_wanted(__u8 type)
+{
+	return type_mask & TYPE_BIT(type);
+}
+
+static __always_inline void fill_proc_info(struct proc_info *proc, __s32 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	proc->mntns_id = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	proc->pid = pid_tgid >> 32;
+	proc->tid = (__u32)pid_tgid;
+	proc->ppid = BPF_CORE_READ(parent, tgid);
+	proc->uid = (__u32)uid_gid;
+	proc->gid = uid_gid >> 32;
+	proc->fd = fd;
+	bpf_get_current_comm(proc->comm, sizeof(proc->comm));
+	bpf_core_read_str(proc->pcomm, sizeof(proc->pcomm), &parent->comm);
+}
+
+#endif /* TCPTRACE_PROC_H */

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Reading TCP sockets: their 4-tuple, and the socket behind an fd. */
+#ifndef TCPTRACE_SOCK_H
+#define TCPTRACE_SOCK_H
+
+#define AF_INET 2
+#define AF_INET6 10
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+/* struct file's reference count was an atomic_long_t f_count until 6.12 and
+ * is a file_ref_t f_ref since; these flavors let one object read either. */
+struct file___f_count {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+struct file___f_ref {
+	file_ref_t f_ref;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool sk_is_tcp(struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	/* Bitfields before 5.6, plain u16 since: the probed read takes both. */
+	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type) == SOCK_STREAM &&
+	       BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP;
+}
+
+static __always_inline bool ipv6_addr_v4mapped(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0x0000ffff);
+}
+
+/* Fill family, ports, addresses and netns of ev from sk. An AF_INET6 socket
+ * talking to an IPv4-mapped peer carries the real IPv4 tuple in its v4
+ * fields too; it is reported as IPv4, as the peer sees it. */
+static __always_inline void event_read_sock(struct event *ev, struct sock *sk)
+{
+	struct sock_common *skc = &sk->__sk_common;
+	__u16 family = BPF_CORE_READ(skc, skc_family);
+
+	ev->netns_id = BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	/* Not skc_num: tcp_set_state(CLOSE) clears it (inet_put_port) before
+	 * the tracepoint fires, so a refused connect would show port 0. */
+	ev->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	ev->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+	__builtin_memset(ev->saddr, 0, sizeof(ev->saddr));
+	__builtin_memset(ev->daddr, 0, sizeof(ev->daddr));
+	if (family == AF_INET6) {
+		bpf_core_read(ev->saddr, 16, &skc->skc_v6_rcv_saddr);
+		bpf_core_read(ev->daddr, 16, &skc->skc_v6_daddr);
+		if (!ipv6_addr_v4mapped(ev->daddr)) {
+			ev->family = AF_INET6;
+			return;
+		}
+		__builtin_memset(ev->saddr, 0, sizeof(ev->saddr));
+		__builtin_memset(ev->daddr, 0, sizeof(ev->daddr));
+	}
+	ev->family = AF_INET;
+	bpf_core_read(ev->saddr, 4, &skc->skc_rcv_saddr);
+	bpf_core_read(ev->daddr, 4, &skc->skc_daddr);
+}
+
+/* The TCP socket that fd refers to in the current task, or NULL. */
+static __always_inline struct sock *tcp_sock_from_fd(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file;
+	struct socket *sock;
+	struct sock *sk;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || !sk_is_tcp(sk))
+		return NULL;
+	return sk;
+}
+
+/*
+ * True while the socket's file is being released: the last reference is
+ * gone and tcp_close() is running on behalf of whoever dropped it (close(),
+ * exit, exec, dup2 ...). tcp_close() changes the state before it orphans
+ * the socket, so at that state change sk_socket->file is still there.
+ */
+static __always_inline bool sock_file_released(struct sock *sk)
+{
+	struct file *file = BPF_CORE_READ(sk, sk_socket, file);
+
+	if (!file)
+		return false;
+	if (bpf_core_field_exists(struct file___f_ref, f_ref)) {
+		struct file___f_ref *f = (void *)file;
+
+		/* file_ref_t: 0 is one reference; negative values are the
+		 * released and dead zones. */
+		return BPF_CORE_READ(f, f_ref.refcnt.counter) < 0;
+	}
+	return BPF_CORE_READ((struct file___f_count *)file, f_count.counter) == 0;
+}
+
+#endif /* TCPTRACE_SOCK_H */

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * tcptrace: TCP connect, accept and close events, in three attach forms that
+ * share one body of logic (handlers.h):
+ *   kprobe     - the seed design (Inspektor Gadget's trace_tcp): ig_*
+ *   fentry     - fentry/fexit on the same kernel functions: fe_*, fx_*
+ *   tracepoint - sock/inet_sock_set_state only, for kernels without
+ *                kprobes: tp_*
+ * The syscall tracepoints (sys_*) serve all three. User space loads one
+ * form and leaves the others' programs unloaded.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "tcptrace.h"
+
+#define ECONNABORTED 103
+
+#include "maps.h"
+#include "proc.h"
+#include "sock.h"
+#include "handlers.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* --- syscall tracepoints: every form --- */
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int sys_connect_e(struct trace_event_raw_sys_enter *ctx)
+{
+	remember_syscall_fd(ctx->args[0]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int sys_connect_x(struct trace_event_raw_sys_exit *ctx)
+{
+	forget_syscall();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept")
+int sys_accept_e(struct trace_event_raw_sys_enter *ctx)
+{
+	remember_syscall_fd(ctx->args[0]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept4")
+int sys_accept4_e(struct trace_event_raw_sys_enter *ctx)
+{
+	remember_syscall_fd(ctx->args[0]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int sys_accept_x(struct trace_event_raw_sys_exit *ctx)
+{
+	accept_return(ctx, ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int sys_accept4_x(struct trace_event_raw_sys_exit *ctx)
+{
+	accept_return(ctx, ctx->ret);
+	return 0;
+}
+
+/* --- kprobe form --- */
+
+SEC("kprobe/tcp_v4_connect")
+int BPF_KPROBE(ig_tcp_v4_co_e, struct sock *sk)
+{
+	connect_enter(sk);
+	return 0;
+}
+
+SEC("kprobe/tcp_v6_connect")
+int BPF_KPROBE(ig_tcp_v6_co_e, struct sock *sk)
+{
+	connect_enter(sk);
+	return 0;
+}
+
+SEC("kretprobe/tcp_v4_connect")
+int BPF_KRETPROBE(ig_tcp_v4_co_x, int ret)
+{
+	connect_return(ret);
+	return 0;
+}
+
+SEC("kretprobe/tcp_v6_connect")
+int BPF_KRETPROBE(ig_tcp_v6_co_x, int ret)
+{
+	connect_return(ret);
+	return 0;
+}
+
+SEC("kprobe/tcp_set_state")
+int BPF_KPROBE(ig_tcp_state, struct sock *sk, int state)
+{
+	connect_state(ctx, sk, state);
+	return 0;
+}
+
+SEC("kretprobe/inet_csk_accept")
+int BPF_KRETPROBE(ig_tcp_accept, struct sock *sk)
+{
+	accept_sock(sk);
+	return 0;
+}
+
+SEC("kprobe/tcp_close")
+int BPF_KPROBE(ig_tcp_close, struct sock *sk)
+{
+	close_enter(ctx, sk);
+	return 0;
+}
+
+/* --- fentry form: fexit sees both the arguments and the return value, so
+ * connect needs no entry hook and no tcp_tid_sock. --- */
+
+SEC("fexit/tcp_v4_connect")
+int BPF_PROG(fx_tcp_v4_co_x, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	if (!ret && connect_wanted())
+		connect_started(sk);
+	return 0;
+}
+
+SEC("fexit/tcp_v6_connect")
+int BPF_PROG(fx_tcp_v6_co_x, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	if (!ret && connect_wanted())
+		connect_started(sk);
+	return 0;
+}
+
+SEC("fentry/tcp_set_state")
+int BPF_PROG(fe_tcp_state, struct sock *sk, int state)
+{
+	connect_state(ctx, sk, state);
+	return 0;
+}
+
+/* inet_csk_accept's arguments changed in 6.10 (struct proto_accept_arg), so
+ * the return value is read with bpf_get_func_ret, which needs neither. */
+SEC("fexit/inet_csk_accept")
+int fx_tcp_accept(__u64 *ctx)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	accept_sock((struct sock *)ret);
+	return 0;
+}
+
+SEC("fentry/tcp_close")
+int BPF_PROG(fe_tcp_close, struct sock *sk)
+{
+	close_enter(ctx, sk);
+	return 0;
+}
+
+/* --- tracepoint form --- */
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int tp_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	if (ctx->protocol != IPPROTO_TCP)
+		return 0;
+	sock_state_changed(ctx, (struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
+	return 0;
+}

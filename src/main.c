@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* tcptrace: trace TCP connect, accept and close events, live. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "event.h"
+#include "format.h"
+#include "options.h"
+#include "preflight.h"
+#include "tracer.h"
+
+#define POLL_INTERVAL_MS 100
+#define NSEC_PER_SEC 1000000000ULL
+
+static volatile sig_atomic_t exiting;
+
+struct output {
+	FILE *out;
+	bool json;
+	__u64 clock_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	unsigned long long bad_samples;
+};
+
+static void handle_signal(int sig)
+{
+	exiting = 1;
+}
+
+static __u64 clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static void print_sample(void *cookie, const void *data, size_t size)
+{
+	struct output *output = cookie;
+	struct event ev;
+	__u64 realtime_ns;
+
+	if (event_decode(data, size, &ev)) {
+		output->bad_samples++;
+		return;
+	}
+	realtime_ns = ev.timestamp_ns + output->clock_offset_ns;
+	if (output->json)
+		format_json_event(output->out, &ev, realtime_ns);
+	else
+		format_table_event(output->out, &ev, realtime_ns);
+}
+
+static int install_signal_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = handle_signal };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL)) {
+		fprintf(stderr, "tcptrace: cannot install signal handlers: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Poll until a signal or the timeout; flush after each batch so a reader
+ * at the end of a pipe (jq) sees events at once. */
+static int trace_loop(struct tracer *tracer, struct output *output, double timeout_s)
+{
+	__u64 deadline = 0;
+	int n;
+
+	if (timeout_s > 0)
+		deadline = clock_ns(CLOCK_MONOTONIC) + (__u64)(timeout_s * NSEC_PER_SEC);
+	while (!exiting) {
+		n = tracer_poll(tracer, POLL_INTERVAL_MS);
+		if (n < 0 && n != -EINTR) {
+			fprintf(stderr, "tcptrace: reading events failed: %s\n", strerror(-n));
+			return n;
+		}
+		if (n > 0 && fflush(output->out)) {
+			/* The reader went away (e.g. `| head`): stop quietly. */
+			return errno == EPIPE ? 0 : -errno;
+		}
+		if (deadline && clock_ns(CLOCK_MONOTONIC) >= deadline)
+			break;
+	}
+	return 0;
+}
+
+static void report_losses(struct tracer *tracer, struct output *output)
+{
+	unsigned long long lost = tracer_lost_events(tracer);
+
+	if (lost)
+		fprintf(stderr, "tcptrace: lost %llu events (the reader fell behind the kernel)\n", lost);
+	if (output->bad_samples)
+		fprintf(stderr, "tcptrace: dropped %llu malformed samples\n", output->bad_samples);
+}
+
+int main(int argc, char **argv)
+{
+	struct options opts;
+	struct output output = { .out = stdout };
+	struct tracer *tracer;
+	int err;
+
+	if (options_parse(argc, argv, &opts))
+		return 2;
+	if (preflight_privileges() || preflight_btf("/sys/kernel/btf/vmlinux") ||
+	    preflight_tracefs())
+		return 1;
+	if (install_signal_handlers())
+		return 1;
+	/* SIGPIPE would kill us mid-write; EPIPE from fflush ends cleanly. */
+	signal(SIGPIPE, SIG_IGN);
+
+	output.json = opts.json;
+	output.clock_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	tracer = tracer_start(&opts, print_sample, &output);
+	if (!tracer)
+		return 1;
+	if (!opts.json) {
+		format_table_header(stdout);
+		fflush(stdout);
+	}
+	fprintf(stderr, "Tracing TCP connect, accept and close events... Hit Ctrl-C to end.\n");
+
+	err = trace_loop(tracer, &output, opts.timeout_s);
+	report_losses(tracer, &output);
+	tracer_stop(tracer);
+	return err ? 1 : 0;
+}

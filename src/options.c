@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE		/* strtod_l */
+#include <argp.h>
+#include <ctype.h>
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "options.h"
+#include "safe_text.h"
+
+#ifndef TCPTRACE_VERSION
+#define TCPTRACE_VERSION "unknown"
+#endif
+
+#define PROG_NAME "tcptrace"
+#define PID_MAX 2147483647ULL		/* pid_t is an int */
+#define UID_MAX 4294967294ULL		/* (uid_t)-1 means "no uid" */
+#define TIMEOUT_MIN_S 0.001		/* the poll loop works in milliseconds */
+#define TIMEOUT_MAX_S 31536000.0	/* a year: keeps deadline arithmetic far from overflow */
+
+#define STR(x) STR_(x)
+#define STR_(x) #x
+
+const char *argp_program_version = PROG_NAME " " TCPTRACE_VERSION;
+
+enum option_key {
+	OPT_CONNECT_ONLY = 256,		/* past any char, so long-only */
+	OPT_ACCEPT_ONLY,
+	OPT_FAILURE_ONLY,
+	OPT_COMM,
+	OPT_MNTNSMAP,
+	OPT_TIMEOUT,
+	OPT_BACKEND,
+};
+
+static const struct argp_option argp_options[] = {
+	{ NULL, 0, NULL, 0, "Output:", 1 },
+	{ "json", 'j', NULL, 0,
+	  "Print one JSON object per line (Inspektor Gadget trace_tcp fields)", 0 },
+	{ "verbose", 'v', NULL, 0, "Print debug messages to stderr", 0 },
+	{ NULL, 0, NULL, 0, "Event filters:", 2 },
+	{ "connect-only", OPT_CONNECT_ONLY, NULL, 0, "Show connect events only", 0 },
+	{ "accept-only", OPT_ACCEPT_ONLY, NULL, 0, "Show accept events only", 0 },
+	{ "failure-only", OPT_FAILURE_ONLY, NULL, 0,
+	  "Show failed connect events only", 0 },
+	{ "pid", 'p', "PID", 0, "Only the process with this PID", 0 },
+	{ "uid", 'u', "UID", 0, "Only processes with this user ID", 0 },
+	{ "comm", OPT_COMM, "NAME", 0,
+	  "Only processes whose comm is NAME (at most 15 bytes)", 0 },
+	{ "ipv4", '4', NULL, 0, "IPv4 connections only", 0 },
+	{ "ipv6", '6', NULL, 0, "IPv6 connections only", 0 },
+	{ "mntns", 'm', "ID", 0,
+	  "Only processes in this mount namespace (repeatable, up to "
+	  STR(MAX_MNTNS_IDS) ")", 0 },
+	{ "mntnsmap", OPT_MNTNSMAP, "PATH", 0,
+	  "Only mount namespaces in the pinned BPF hash map at PATH", 0 },
+	{ NULL, 0, NULL, 0, "Run:", 3 },
+	{ "timeout", OPT_TIMEOUT, "SECONDS", 0,
+	  "Stop after SECONDS (fractions allowed, e.g. 0.5)", 0 },
+	{ "backend", OPT_BACKEND, "NAME", 0,
+	  "Attach with auto (default), fentry, kprobe or tracepoint", 0 },
+	{ 0 },
+};
+
+static const char argp_doc[] =
+	"Trace TCP connect, accept and close events, system-wide.";
+
+/* What the command line said, before the cross-option checks. */
+struct parse_state {
+	struct options *opts;
+	bool connect_only;
+	bool accept_only;
+	bool ipv4;
+	bool ipv6;
+};
+
+static const char *const backend_names[] = {
+	[BACKEND_AUTO] = "auto",
+	[BACKEND_FENTRY] = "fentry",
+	[BACKEND_KPROBE] = "kprobe",
+	[BACKEND_TRACEPOINT] = "tracepoint",
+};
+
+const char *backend_name(enum backend backend)
+{
+	if ((unsigned int)backend >= sizeof(backend_names) / sizeof(backend_names[0]))
+		return "unknown";
+	return backend_names[backend];
+}
+
+/* The one line of every error; the argument is escaped so it stays one line. */
+static error_t bad_value(const char *opt, const char *arg, const char *why)
+{
+	char safe[128];
+
+	safe_text(safe, sizeof(safe), arg, strlen(arg));
+	fprintf(stderr, PROG_NAME ": invalid %s '%s': %s\n", opt, safe, why);
+	return EINVAL;
+}
+
+static error_t unexpected_argument(const char *arg)
+{
+	char safe[128];
+
+	safe_text(safe, sizeof(safe), arg, strlen(arg));
+	fprintf(stderr, PROG_NAME ": unexpected argument '%s'\n", safe);
+	return EINVAL;
+}
+
+static error_t bad_combination(const char *a, const char *b)
+{
+	fprintf(stderr, PROG_NAME ": %s and %s are mutually exclusive\n", a, b);
+	return EINVAL;
+}
+
+/*
+ * Strict unsigned decimal: strtoull alone would take blanks, a sign ("-1"
+ * wraps to 2^64-1) and trailing junk. Returns 0, -EINVAL or -ERANGE.
+ */
+static int parse_decimal(const char *s, unsigned long long *out)
+{
+	unsigned long long v;
+	const char *p;
+	char *end;
+
+	for (p = s; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+	if (p == s)
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+struct uint_spec {
+	const char *opt;
+	const char *what;	/* "expected <what>" */
+	unsigned long long min, max;
+};
+
+static error_t parse_uint(const struct uint_spec *spec, const char *arg,
+			  unsigned long long *out)
+{
+	char why[96];
+	int err;
+
+	err = parse_decimal(arg, out);
+	if (err == -EINVAL || (!err && *out < spec->min)) {
+		snprintf(why, sizeof(why), "expected %s", spec->what);
+		return bad_value(spec->opt, arg, why);
+	}
+	if (err == -ERANGE || *out > spec->max) {
+		snprintf(why, sizeof(why), "expected %s up to %llu",
+			 spec->what, spec->max);
+		return bad_value(spec->opt, arg, why);
+	}
+	return 0;
+}
+
+/* Digits with at most one '.', read in the C locale whatever LC_NUMERIC says. */
+static error_t parse_timeout(const char *arg, double *out)
+{
+	static const char why[] =
+		"expected a number of seconds from 0.001 to 31536000, e.g. 0.5";
+	size_t digits = strspn(arg, "0123456789.");
+	const char *dot = strchr(arg, '.');
+	locale_t c_locale;
+	double v;
+
+	if (!digits || arg[digits] || (dot && strchr(dot + 1, '.')) ||
+	    strspn(arg, ".") == digits)
+		return bad_value("--timeout", arg, why);
+	c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	if (!c_locale) {
+		fprintf(stderr, PROG_NAME ": cannot parse --timeout: %s\n",
+			strerror(errno));
+		return ENOMEM;
+	}
+	v = strtod_l(arg, NULL, c_locale);
+	freelocale(c_locale);
+	if (!isfinite(v) || v < TIMEOUT_MIN_S || v > TIMEOUT_MAX_S)
+		return bad_value("--timeout", arg, why);
+	*out = v;
+	return 0;
+}
+
+static error_t parse_comm(const char *arg, char comm[TASK_COMM_LEN])
+{
+	size_t len = strlen(arg);
+
+	/* The kernel keeps 15 bytes: a longer NAME could never match. */
+	if (len == 0 || len >= TASK_COMM_LEN)
+		return bad_value("--comm", arg, "expected 1 to 15 bytes");
+	memcpy(comm, arg, len + 1);
+	return 0;
+}
+
+static error_t parse_backend(const char *arg, enum backend *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {
+		if (!strcmp(arg, backend_names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return bad_value("--backend", arg,
+			 "expected auto, fentry, kprobe or tracepoint");
+}
+
+static error_t add_mntns(struct options *opts, const char *arg)
+{
+	static const struct uint_spec spec = {
+		"--mntns", "a positive integer", 1, UINT64_MAX,
+	};
+	unsigned long long id;
+	error_t err;
+
+	err = parse_uint(&spec, arg, &id);
+	if (err)
+		return err;
+	if (opts->mntns_count >= MAX_MNTNS_IDS)
+		return bad_value("--mntns", arg, "more than "
+				 STR(MAX_MNTNS_IDS) " mount namespaces");
+	opts->mntns_ids[opts->mntns_count++] = id;
+	return 0;
+}
+
+static error_t parse_id_option(int key, const char *arg, struct options *opts)
+{
+	static const struct uint_spec pid_spec = {
+		"--pid", "a positive integer", 1, PID_MAX,
+	};
+	static const struct uint_spec uid_spec = {
+		"--uid", "a non-negative integer", 0, UID_MAX,
+	};
+	unsigned long long v;
+	error_t err;
+
+	if (key == 'm')
+		return add_mntns(opts, arg);
+	err = parse_uint(key == 'p' ? &pid_spec : &uid_spec, arg, &v);
+	if (err)
+		return err;
+	if (key == 'p')
+		opts->pid = v;
+	else
+		opts->uid = v;
+	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse_state *ps = state->input;
+	struct options *opts = ps->opts;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		/*
+		 * getopt has already printed one line naming the bad option;
+		 * with no error stream argp adds no "Try `--help'" line and
+		 * returns EINVAL instead of exiting.
+		 */
+		state->err_stream = NULL;
+		return 0;
+	case 'j':
+		opts->json = true;
+		return 0;
+	case 'v':
+		opts->verbose = true;
+		return 0;
+	case OPT_CONNECT_ONLY:
+		ps->connect_only = true;
+		return 0;
+	case OPT_ACCEPT_ONLY:
+		ps->accept_only = true;
+		return 0;
+	case OPT_FAILURE_ONLY:
+		opts->failure_only = true;
+		return 0;
+	case 'p':
+	case 'u':
+	case 'm':
+		return parse_id_option(key, arg, opts);
+	case OPT_COMM:
+		return parse_comm(arg, opts->comm);
+	case '4':
+		ps->ipv4 = true;
+		return 0;
+	case '6':
+		ps->ipv6 = true;
+		return 0;
+	case OPT_MNTNSMAP:
+		if (!*arg)
+			return bad_value("--mntnsmap", arg, "expected a path");
+		opts->mntns_map_path = arg;
+		return 0;
+	case OPT_TIMEOUT:
+		return parse_timeout(arg, &opts->timeout_s);
+	case OPT_BACKEND:
+		return parse_backend(arg, &opts->backend);
+	case ARGP_KEY_ARG:
+		return unexpected_argument(arg);
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+/* Checks across options, and what the type flags mean together. */
+static error_t finish(struct parse_state *ps)
+{
+	struct options *opts = ps->opts;
+
+	if (ps->connect_only && ps->accept_only)
+		return bad_combination("--connect-only", "--accept-only");
+	if (opts->failure_only && ps->accept_only)
+		return bad_combination("--failure-only", "--accept-only");
+	if (ps->ipv4 && ps->ipv6)
+		return bad_combination("--ipv4", "--ipv6");
+	if (opts->mntns_count && opts->mntns_map_path)
+		return bad_combination("--mntns", "--mntnsmap");
+
+	/* As in Inspektor Gadget, only a connect can fail. */
+	if (ps->connect_only || opts->failure_only)
+		opts->type_mask = TYPE_BIT(EVENT_CONNECT);
+	else if (ps->accept_only)
+		opts->type_mask = TYPE_BIT(EVENT_ACCEPT);
+	if (ps->ipv4)
+		opts->family = AF_INET;
+	else if (ps->ipv6)
+		opts->family = AF_INET6;
+	return 0;
+}
+
+static void options_init(struct options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->type_mask = TYPE_MASK_ALL;
+	opts->uid = -1;
+	opts->backend = BACKEND_AUTO;
+}
+
+int options_parse(int argc, char **argv, struct options *opts)
+{
+	static const struct argp argp = {
+		.options = argp_options,
+		.parser = parse_opt,
+		.doc = argp_doc,
+	};
+	struct parse_state ps = { .opts = opts };
+	char **args;
+	error_t err;
+	int i;
+
+	options_init(opts);
+	if (argc < 1)
+		return 0;
+	/*
+	 * A private copy of the pointers: getopt permutes it, not the caller's
+	 * argv, and argv[0] is fixed so that getopt's messages and --help
+	 * name the program as our own messages do, however it was started.
+	 */
+	args = calloc(argc + 1, sizeof(*args));
+	if (!args) {
+		fprintf(stderr, PROG_NAME ": out of memory\n");
+		return -ENOMEM;
+	}
+	args[0] = PROG_NAME;
+	for (i = 1; i < argc; i++)
+		args[i] = argv[i];
+
+	err = argp_parse(&argp, argc, args, 0, NULL, &ps);
+	if (!err)
+		err = finish(&ps);
+	free(args);
+	return -err;
+}

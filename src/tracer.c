@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The one file that knows the skeleton: it picks an attach form by trial
+ * load and attach, fills the filters, and reads the perf buffer.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "tcptrace.skel.h"
+#include "tracer.h"
+
+#define PERF_BUFFER_PAGES 64
+#define MAX_LINKS 32
+
+struct tracer {
+	struct tcptrace_bpf *skel;
+	struct perf_buffer *pb;
+	struct bpf_link *links[MAX_LINKS];
+	int nr_links;
+	enum backend backend;
+	unsigned long long lost;
+	tracer_sample_fn on_sample;
+	void *cookie;
+};
+
+/* Why the last trial failed, for the one line the user sees. */
+static char trial_error[256];
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (!verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static void set_trial_error(const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(trial_error, sizeof(trial_error), fmt, args);
+	va_end(args);
+}
+
+#define FORM(b) (1u << (b))
+#define ALL_FORMS (FORM(BACKEND_FENTRY) | FORM(BACKEND_KPROBE) | FORM(BACKEND_TRACEPOINT))
+
+/* Load only the backend's programs, so no kernel sees one it can't take. */
+static void select_programs(struct tcptrace_bpf *skel, enum backend backend)
+{
+	const struct {
+		struct bpf_program *prog;
+		unsigned int forms;
+	} progs[] = {
+		{ skel->progs.sys_connect_e, ALL_FORMS },
+		{ skel->progs.sys_connect_x, ALL_FORMS },
+		{ skel->progs.sys_accept_e, ALL_FORMS },
+		{ skel->progs.sys_accept4_e, ALL_FORMS },
+		{ skel->progs.sys_accept_x, ALL_FORMS },
+		{ skel->progs.sys_accept4_x, ALL_FORMS },
+		{ skel->progs.ig_tcp_v4_co_e, FORM(BACKEND_KPROBE) },
+		{ skel->progs.ig_tcp_v6_co_e, FORM(BACKEND_KPROBE) },
+		{ skel->progs.ig_tcp_v4_co_x, FORM(BACKEND_KPROBE) },
+		{ skel->progs.ig_tcp_v6_co_x, FORM(BACKEND_KPROBE) },
+		{ skel->progs.ig_tcp_state, FORM(BACKEND_KPROBE) },
+		{ skel->progs.ig_tcp_accept, FORM(BACKEND_KPROBE) },
+		{ skel->progs.ig_tcp_close, FORM(BACKEND_KPROBE) },
+		{ skel->progs.fx_tcp_v4_co_x, FORM(BACKEND_FENTRY) },
+		{ skel->progs.fx_tcp_v6_co_x, FORM(BACKEND_FENTRY) },
+		{ skel->progs.fe_tcp_state, FORM(BACKEND_FENTRY) },
+		{ skel->progs.fx_tcp_accept, FORM(BACKEND_FENTRY) },
+		{ skel->progs.fe_tcp_close, FORM(BACKEND_FENTRY) },
+		{ skel->progs.tp_sock_state, FORM(BACKEND_TRACEPOINT) },
+	};
+	struct bpf_program *prog;
+	size_t i;
+
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		bpf_program__set_autoload(progs[i].prog, progs[i].forms & FORM(backend));
+}
+
+static void set_filters(struct tcptrace_bpf *skel, const struct options *opts)
+{
+	struct tcptrace_bpf__rodata *rodata = skel->rodata;
+
+	rodata->filter_by_mntns = opts->mntns_count > 0 || opts->mntns_map_path;
+	rodata->filter_pid = opts->pid;
+	rodata->filter_by_uid = opts->uid >= 0;
+	rodata->filter_uid = opts->uid >= 0 ? (__u32)opts->uid : 0;
+	memcpy((char *)rodata->filter_comm, opts->comm, sizeof(rodata->filter_comm));
+	rodata->filter_family = opts->family;
+	rodata->type_mask = opts->type_mask;
+	rodata->failure_only = opts->failure_only;
+}
+
+/*
+ * Reuse a pinned mount-namespace map (bcc's --mntnsmap, Inspektor Gadget's
+ * map): it must have our layout, or lookups would read the wrong key size.
+ */
+static int reuse_mntns_map(struct tcptrace_bpf *skel, const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	int fd, err;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "tcptrace: cannot open pinned map %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
+	if (err) {
+		err = -errno;
+		fprintf(stderr, "tcptrace: %s is not a BPF map: %s\n", path, strerror(-err));
+		goto cleanup;
+	}
+	if (info.type != BPF_MAP_TYPE_HASH || info.key_size != 8 || info.value_size != 4) {
+		fprintf(stderr, "tcptrace: pinned map %s has the wrong layout (type %u, key %u bytes, value %u bytes): want a hash map with an 8-byte mount-namespace key and a 4-byte value\n",
+			path, info.type, info.key_size, info.value_size);
+		err = -EINVAL;
+		goto cleanup;
+	}
+	err = bpf_map__reuse_fd(skel->maps.gadget_mntns_filter_map, fd);
+	if (err)
+		fprintf(stderr, "tcptrace: cannot reuse pinned map %s: %s\n", path, strerror(-err));
+cleanup:
+	close(fd);
+	return err;
+}
+
+static int fill_mntns_map(struct tcptrace_bpf *skel, const struct options *opts)
+{
+	int fd = bpf_map__fd(skel->maps.gadget_mntns_filter_map);
+	__u32 allowed = 1;
+	int i;
+
+	for (i = 0; i < opts->mntns_count; i++) {
+		if (bpf_map_update_elem(fd, &opts->mntns_ids[i], &allowed, BPF_ANY)) {
+			int err = -errno;
+
+			fprintf(stderr, "tcptrace: cannot add mount namespace %llu to the filter: %s\n",
+				(unsigned long long)opts->mntns_ids[i], strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int attach_programs(struct tracer *tracer)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, tracer->skel->obj) {
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (tracer->nr_links == MAX_LINKS)
+			return -E2BIG;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			int err = -errno;
+
+			set_trial_error("attaching %s (%s): %s", bpf_program__name(prog),
+					bpf_program__section_name(prog), strerror(-err));
+			return err;
+		}
+		tracer->links[tracer->nr_links++] = link;
+	}
+	return 0;
+}
+
+static void detach_programs(struct tracer *tracer)
+{
+	while (tracer->nr_links > 0)
+		bpf_link__destroy(tracer->links[--tracer->nr_links]);
+}
+
+/*
+ * One trial: open, load and attach one form. Returns 0, a negative errno
+ * whose reason is in trial_error (the form does not work here), or -EBADF
+ * after printing a line itself (bad input: trying another form won't help).
+ */
+static int try_backend(struct tracer *tracer, const struct options *opts, enum backend backend)
+{
+	struct tcptrace_bpf *skel;
+	int err;
+
+	skel = tcptrace_bpf__open();
+	if (!skel) {
+		set_trial_error("opening the BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	tracer->skel = skel;
+	tracer->backend = backend;
+	select_programs(skel, backend);
+	set_filters(skel, opts);
+	if (opts->mntns_map_path && reuse_mntns_map(skel, opts->mntns_map_path))
+		return -EBADF;
+	err = tcptrace_bpf__load(skel);
+	if (err) {
+		set_trial_error("loading its programs: %s", strerror(-err));
+		return err;
+	}
+	if (fill_mntns_map(skel, opts))
+		return -EBADF;
+	return attach_programs(tracer);
+}
+
+static void undo_trial(struct tracer *tracer)
+{
+	detach_programs(tracer);
+	tcptrace_bpf__destroy(tracer->skel);
+	tracer->skel = NULL;
+}
+
+/* Cheapest first: fentry/fexit run without traps, kprobes are the seed's
+ * precise form, the tracepoint form runs where neither does. */
+static int choose_backend(struct tracer *tracer, const struct options *opts)
+{
+	static const enum backend order[] = { BACKEND_FENTRY, BACKEND_KPROBE, BACKEND_TRACEPOINT };
+	char reasons[1024] = "";
+	size_t used = 0;
+	size_t i;
+	int err = -ENOENT;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (opts->backend != BACKEND_AUTO && opts->backend != order[i])
+			continue;
+		err = try_backend(tracer, opts, order[i]);
+		if (!err)
+			return 0;
+		undo_trial(tracer);
+		if (err == -EBADF)
+			return err;
+		if (opts->verbose)
+			fprintf(stderr, "tcptrace: the %s backend does not work here: %s\n",
+				backend_name(order[i]), trial_error);
+		if (used < sizeof(reasons))
+			used += snprintf(reasons + used, sizeof(reasons) - used, "%s%s: %s",
+					 used ? "; " : "", backend_name(order[i]), trial_error);
+	}
+	if (opts->backend == BACKEND_AUTO)
+		fprintf(stderr, "tcptrace: no backend works on this kernel (%s)\n", reasons);
+	else
+		fprintf(stderr, "tcptrace: the %s backend does not work on this kernel: %s\n",
+			backend_name(opts->backend), trial_error);
+	return err;
+}
+
+static void handle_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct tracer *tracer = ctx;
+
+	tracer->on_sample(tracer->cookie, data, size);
+}
+
+static void handle_lost(void *ctx, int cpu, __u64 count)
+{
+	struct tracer *tracer = ctx;
+
+	tracer->lost += count;
+}
+
+struct tracer *tracer_start(const struct options *opts, tracer_sample_fn on_sample, void *cookie)
+{
+	struct tracer *tracer;
+	int err;
+
+	verbose = opts->verbose;
+	libbpf_set_print(libbpf_print);
+	tracer = calloc(1, sizeof(*tracer));
+	if (!tracer) {
+		fprintf(stderr, "tcptrace: out of memory\n");
+		return NULL;
+	}
+	tracer->on_sample = on_sample;
+	tracer->cookie = cookie;
+	if (choose_backend(tracer, opts))
+		goto cleanup;
+	if (opts->verbose)
+		fprintf(stderr, "tcptrace: using the %s backend\n", backend_name(tracer->backend));
+	tracer->pb = perf_buffer__new(bpf_map__fd(tracer->skel->maps.events), PERF_BUFFER_PAGES,
+				      handle_sample, handle_lost, tracer, NULL);
+	if (!tracer->pb) {
+		err = -errno;
+		fprintf(stderr, "tcptrace: cannot open the perf buffer: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	return tracer;
+cleanup:
+	tracer_stop(tracer);
+	return NULL;
+}
+
+int tracer_poll(struct tracer *tracer, int timeout_ms)
+{
+	return perf_buffer__poll(tracer->pb, timeout_ms);
+}
+
+unsigned long long tracer_lost_events(const struct tracer *tracer)
+{
+	return tracer->lost;
+}
+
+enum backend tracer_backend(const struct tracer *tracer)
+{
+	return tracer->backend;
+}
+
+void tracer_stop(struct tracer *tracer)
+{
+	if (!tracer)
+		return;
+	perf_buffer__free(tracer->pb);
+	detach_programs(tracer);
+	tcptrace_bpf__destroy(tracer->skel);
+	free(tracer);
+}
