@@ -145,7 +145,8 @@ static __always_inline void accept_sock(struct sock *sk)
 /*
  * accept()/accept4() returned ret. The socket comes from inet_csk_accept's
  * return where that is hooked, else from the new fd through the file
- * table; the fd also catches accepts whose kretprobe instance was missed.
+ * table; the fd also catches accepts whose kretprobe instance was missed
+ * (maxactive) and those already asleep when the kretprobe was attached.
  */
 static __always_inline void accept_return(void *ctx, long ret)
 {
@@ -155,7 +156,9 @@ static __always_inline void accept_return(void *ctx, long ret)
 	struct sock *sk;
 	struct event *ev;
 
-	if (!listen_fd || ret < 0 || !type_wanted(EVENT_ACCEPT))
+	/* No listen_fd: the call was asleep in accept() before we attached;
+	 * its socket is still worth reporting, without the listening fd. */
+	if (ret < 0 || !type_wanted(EVENT_ACCEPT))
 		goto cleanup;
 	sk = skp ? (struct sock *)*skp : tcp_sock_from_fd(ret);
 	if (!sk || !task_wanted())
@@ -163,7 +166,7 @@ static __always_inline void accept_return(void *ctx, long ret)
 	ev = event_new(EVENT_ACCEPT);
 	if (!ev)
 		goto cleanup;
-	fill_proc_info(&ev->proc, *listen_fd);
+	fill_proc_info(&ev->proc, listen_fd ? *listen_fd : -1);
 	ev->accept_fd = ret;
 	event_submit(ctx, ev, sk);
 cleanup:
