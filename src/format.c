@@ -23,18 +23,11 @@ static int format_fail(char *buf, size_t size, int err)
 	return err;
 }
 
-static int family_af(__u16 family)
-{
-	return family == AF_INET || family == AF_INET6 ? family : -1;
-}
-
 int format_addr(char *buf, size_t size, __u16 family, const __u8 *addr)
 {
-	int af = family_af(family);
-
-	if (af < 0)
+	if (family != AF_INET && family != AF_INET6)
 		return format_fail(buf, size, -EAFNOSUPPORT);
-	if (!inet_ntop(af, addr, buf, size))
+	if (!inet_ntop(family, addr, buf, size))
 		return format_fail(buf, size, -errno);
 	return 0;
 }
