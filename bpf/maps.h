@@ -48,6 +48,16 @@ struct {
 	__type(value, struct proc_info);
 } tuplepid SEC(".maps");
 
+/* tid -> mount namespace of a task that is exiting. do_exit() clears
+ * task->nsproxy before the task works off its last fput()s, and with them
+ * the tcp_close() of sockets it still held. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, __u64);
+} exiting_mntns SEC(".maps");
+
 /* Per-CPU scratch for building an event: too big for the 512-byte stack
  * together with the rest of a hook's frame. */
 struct {

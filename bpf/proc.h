@@ -13,11 +13,32 @@ const volatile __u16 filter_family = 0;
 const volatile __u32 type_mask = TYPE_MASK_ALL;
 const volatile bool failure_only = false;
 
+static __always_inline __u64 task_mntns_id(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+}
+
+/* Saved by sched_process_exit, which runs while nsproxy is still set. */
+static __always_inline void remember_exiting_mntns(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 mntns_id = task_mntns_id((struct task_struct *)bpf_get_current_task());
+
+	bpf_map_update_elem(&exiting_mntns, &tid, &mntns_id, BPF_ANY);
+}
+
 static __always_inline __u64 current_mntns_id(void)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 mntns_id = task_mntns_id(task);
+	__u32 tid;
+	__u64 *saved;
 
-	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	if (mntns_id)
+		return mntns_id;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	saved = bpf_map_lookup_elem(&exiting_mntns, &tid);
+	return saved ? *saved : 0;
 }
 
 static __always_inline bool comm_matches(void)
@@ -66,7 +87,7 @@ static __always_inline void fill_proc_info(struct proc_info *proc, __s32 fd)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 
-	proc->mntns_id = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	proc->mntns_id = current_mntns_id();
 	proc->pid = pid_tgid >> 32;
 	proc->tid = (__u32)pid_tgid;
 	proc->ppid = BPF_CORE_READ(parent, tgid);

@@ -6,7 +6,7 @@
  *   fentry     - fentry/fexit on the same kernel functions: fe_*, fx_*
  *   tracepoint - sock/inet_sock_set_state only, for kernels without
  *                kprobes: tp_*
- * The syscall tracepoints (sys_*) serve all three. User space loads one
+ * The syscall tracepoints (sys_*) and sched_exit serve all three. User space loads one
  * form and leaves the others' programs unloaded.
  */
 #include "vmlinux.h"
@@ -66,6 +66,13 @@ SEC("tracepoint/syscalls/sys_exit_accept4")
 int sys_accept4_x(struct trace_event_raw_sys_exit *ctx)
 {
 	accept_return(ctx, ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int sched_exit(void *ctx)
+{
+	remember_exiting_mntns();
 	return 0;
 }
 

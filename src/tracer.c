@@ -66,6 +66,7 @@ static void select_programs(struct tcptrace_bpf *skel, enum backend backend)
 		{ skel->progs.sys_accept4_e, ALL_FORMS },
 		{ skel->progs.sys_accept_x, ALL_FORMS },
 		{ skel->progs.sys_accept4_x, ALL_FORMS },
+		{ skel->progs.sched_exit, ALL_FORMS },
 		{ skel->progs.ig_tcp_v4_co_e, FORM(BACKEND_KPROBE) },
 		{ skel->progs.ig_tcp_v6_co_e, FORM(BACKEND_KPROBE) },
 		{ skel->progs.ig_tcp_v4_co_x, FORM(BACKEND_KPROBE) },

@@ -1,0 +1,207 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# The live suite's judge: compares tcptrace's JSON events with the facts
+# tcpcase printed. run.sh calls it as
+#
+#   jq -n -r --arg mode MODE --arg prefix "[backend run]" \
+#      --slurpfile cases CASES --slurpfile events EVENTS -f check.jq
+#
+# CASES holds one {label, filter, facts} per tcpcase run, EVENTS the valid
+# JSON lines of one tcptrace run. MODE:
+#   check    one "ok - ..." / "FAIL - ..." line per check, "#" lines of detail
+#   missing  how many expected events have not arrived yet (a number)
+#   schema   one line per event whose fields are not the documented ones
+#
+# The expected events follow from the facts, by the contract:
+#   connect  by whoever called connect(), tid of the calling thread, fd =
+#            the connecting fd, src = its local end, dst = the remote end,
+#            error = how the handshake ended, accept_fd = -1;
+#   accept   by the accepting process, fd = the listening fd, accept_fd =
+#            the returned fd, src = the accepted socket's local end (the
+#            listening port), dst = the peer;
+#   close    one per socket whose connection was established, by whoever
+#            dropped the last reference, fd = accept_fd = -1;
+#   IPv4-mapped addresses (::ffff:a.b.c.d) are reported as version 4.
+# A filter (-p, -m, --connect-only...) keeps some of them; the others,
+# and anything else from the case's processes or on its connections,
+# must be absent.
+
+def ok($m): "ok - \($prefix) \($m)";
+def fail($m): "FAIL - \($prefix) \($m)";
+def check($cond; $m; $detail): if $cond then ok($m) else fail("\($m) (\($detail))") end;
+
+# Seconds since the epoch of an event, or null if the stamp is malformed.
+def ts:
+  [.timestamp | strings
+   | capture("^(?<s>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?<f>\\.[0-9]{1,9})?Z$")
+   | (.s + "Z" | fromdateiso8601) + ("0" + (.f // "") | tonumber)][0];
+
+def norm:
+  if .version == 6 and (.addr | test("^::ffff:[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$"))
+  then {addr: (.addr | ltrimstr("::ffff:")), port, version: 4}
+  else {addr, port, version} end;
+
+def proc_want($f; $role; $tid):
+  $f.procs[$role] as $p
+  | {"proc.pid": $p.pid, "proc.tid": $tid, "proc.comm": $p.comm,
+     "proc.parent.pid": $p.ppid, "proc.parent.comm": $p.pcomm,
+     "proc.creds.uid": $p.uid, "proc.creds.gid": $p.gid,
+     "proc.mntns_id": $p.mntns, "netns_id": $p.netns};
+
+# A port of 0 in the facts means the kernel did not tell: any but 0 then.
+def ep_want($side; $ep):
+  ($ep | norm) as $n
+  | {($side + ".addr"): $n.addr,
+     ($side + ".port"): (if $n.port == 0 then {above: 0} else $n.port end),
+     ($side + ".version"): $n.version, ($side + ".proto"): "TCP"};
+
+def expected($f):
+  [$f.conns[] as $c
+   | (if ($f.conns | length) > 1 then " [\($c.label)]" else "" end) as $tag
+   | ({what: "connect\($tag)", type: "connect", by: $c.client, conn: $c,
+       src: ($c.local | norm), dst: ($c.remote | norm),
+       want: (proc_want($f; $c.client; $c.tid)
+              + {fd: $c.fd, accept_fd: -1, error: $c.error}
+              + ep_want("src"; $c.local) + ep_want("dst"; $c.remote))},
+      ($c.accept // empty
+       | {what: "\(.call)\($tag)", type: "accept", by: .by, conn: $c,
+          src: (.local | norm), dst: (.peer | norm),
+          want: (proc_want($f; .by; .tid)
+                 + {fd: .fd, accept_fd: .accept_fd, error: ""}
+                 + ep_want("src"; .local) + ep_want("dst"; .peer))}),
+      ($c.closes | to_entries[] | .key as $nth | .value
+       | (if .side == "client" then [$c.local, $c.remote]
+          else [$c.accept.local, $c.accept.peer] end) as [$l, $r]
+       | {what: "close of the \(.side) socket by tc-\(.by)\($tag)",
+          type: "close", by: .by, conn: $c, nth: $nth,
+          src: ($l | norm), dst: ($r | norm),
+          want: (proc_want($f; .by; .tid) + {fd: -1, accept_fd: -1, error: ""}
+                 + ep_want("src"; $l) + ep_want("dst"; $r))}))];
+
+def kept($case):
+  . as $e
+  | ($case.filter // {}) as $flt
+  | ($flt.none != true)
+    and ($flt.types == null or any($flt.types[]; . == $e.type))
+    and ($flt.pids == null or any($flt.pids[]; . == $case.facts.procs[$e.by].pid));
+
+def matches($e):
+  .type == $e.type and .dst.port == $e.dst.port
+  and ($e.src.port == 0 or .src.port == $e.src.port);
+
+# The case's events: from its processes, or on one of its connections.
+def case_events($f):
+  ([$f.procs[].pid, $f.tcpcase.pid]) as $pids
+  | ([$f.conns[] | [.local.port, .remote.port] | sort]) as $pairs
+  | [$events[]
+     | select((.proc.pid as $p | any($pids[]; . == $p))
+              or (([.src.port, .dst.port] | sort) as $pp | any($pairs[]; . == $pp)))];
+
+# Other events that touch one of the case's ports: shown when it fails.
+def near_events($f; $sel):
+  ([$f.listener.local.port // empty, ($f.conns[] | .local.port, .remote.port)]
+   | map(select(. > 0)) | unique) as $ports
+  | [$events[] | select(. as $ev | any($sel[]; . == $ev) | not)
+     | select(.src.port as $s | .dst.port as $d
+              | any($ports[]; . == $s or . == $d))];
+
+def groups:
+  [{name: "pid tid comm", keys: ["proc.pid", "proc.tid", "proc.comm"]},
+   {name: "parent creds mntns netns",
+    keys: ["proc.parent.pid", "proc.parent.comm", "proc.creds.uid",
+           "proc.creds.gid", "proc.mntns_id", "netns_id"]},
+   {name: "fd accept_fd", keys: ["fd", "accept_fd"]},
+   {name: "src", keys: ["src.addr", "src.port", "src.version", "src.proto"]},
+   {name: "dst", keys: ["dst.addr", "dst.port", "dst.version", "dst.proto"]},
+   {name: "error", keys: ["error"]}];
+
+def field_checks($name; $e; $ev):
+  groups[] as $g
+  | [$g.keys[] as $k | select($e.want | has($k))
+     | $e.want[$k] as $w | ($ev | getpath($k | split("."))) as $got
+     | select(if ($w | type) == "object"
+              then ($got | type) != "number" or $got <= $w.above
+              else $got != $w end)
+     | "\($k) expected \(if ($w | type) == "object" then "> \($w.above)" else $w | tojson end), got \($got | tojson)"]
+  | check(. == []; "\($name): \($g.name)"; join("; "));
+
+# Stamped within the case (generous: the tracer converts its clock), and a
+# late handshake's connect at its end, not when connect() returned.
+def time_checks($name; $e; $ev; $f):
+  ($ev | ts) as $t
+  | check($t != null and $t >= $f.t_start - 2 and $t <= $f.t_end + 2;
+          "\($name): timestamp within the case";
+          "got \($ev.timestamp | tojson), case ran \($f.t_start) .. \($f.t_end)"),
+    ($e.conn as $c
+     | select($e.type == "connect" and $c.t_done - $c.t_returned >= 0.5)
+     | ($c.t_returned + ($c.t_done - $c.t_returned) / 2) as $mid
+     | check($t != null and $t >= $mid;
+             "\($name): stamped when the handshake ended (\($c.t_done - $c.t_returned | . * 1000 | floor) ms after connect() returned)";
+             "stamped \(($t // 0) - $c.t_returned) s after connect() returned"));
+
+def event_checks($case; $sel):
+  $case.facts as $f
+  | expected($f)[] as $e
+  | "\($case.label): \($e.what)" as $name
+  | [$sel[] | select(matches($e))] as $m
+  | if ($e | kept($case)) | not then
+      check($m == []; "\($name): none (filtered out)"; "got \($m | length)")
+    elif ($m | length) != 1 then
+      fail("\($name): expected exactly 1 event, got \($m | length)")
+    else
+      ok("\($name): exactly 1 event"),
+      field_checks($name; $e; $m[0]),
+      time_checks($name; $e; $m[0]; $f)
+    end;
+
+# The closes of one connection arrive in the order the facts give.
+def order_checks($case; $sel):
+  ($case.facts.conns[] | select((.closes | length) == 2)) as $c
+  | [expected($case.facts)[] | select(.type == "close" and .conn == $c)] as $cl
+  | [$cl[] as $e | [$sel[] | select(matches($e))]] as $m
+  | select(all($cl[]; kept($case)) and all($m[]; length == 1))
+  | ($m | map(.[0] | ts)) as $t
+  | check($t[0] != null and $t[1] != null and $t[0] < $t[1];
+          "\($case.label): \($cl[0].what | sub("^close of the "; "")) closed before \($cl[1].what | sub("^close of the "; ""))";
+          "timestamps \($m[0][0].timestamp) and \($m[1][0].timestamp)");
+
+def leftover_checks($case; $sel):
+  expected($case.facts) as $exp
+  | [$sel[] | . as $ev | select(any($exp[]; . as $e | $ev | matches($e)) | not)] as $extra
+  | check($extra == []; "\($case.label): no other events from its processes or on its connections";
+          "\($extra | length) more: \($extra | map(.type + " by " + .proc.comm) | join(", "))");
+
+def case_checks($case):
+  case_events($case.facts) as $sel
+  | [event_checks($case; $sel), order_checks($case; $sel), leftover_checks($case; $sel)] as $lines
+  | $lines[],
+    (select(any($lines[]; startswith("FAIL")))
+     | "#   \($case.label): tcpcase facts: \($case.facts | tojson)",
+       "#   \($case.label): its events (\($sel | length)):",
+       ($sel[] | "#     \(tojson)"),
+       (near_events($case.facts; $sel) | select(length > 0)
+        | "#   \($case.label): other events on its ports:", (.[] | "#     \(tojson)")));
+
+def missing:
+  [$cases[] as $case | case_events($case.facts) as $sel
+   | expected($case.facts)[] | select(kept($case)) | . as $e
+   | select(any($sel[]; matches($e)) | not)] | length;
+
+def ep_ok: type == "object" and (.addr | type) == "string" and (.port | type) == "number"
+  and (.version == 4 or .version == 6) and .proto == "TCP";
+
+def schema_ok:
+  type == "object" and (ts != null)
+  and (.type == "connect" or .type == "accept" or .type == "close")
+  and (.proc.comm | type) == "string" and (.proc.pid | type) == "number"
+  and (.proc.tid | type) == "number" and (.proc.mntns_id | type) == "number"
+  and (.proc.creds.uid | type) == "number" and (.proc.creds.gid | type) == "number"
+  and (.proc.parent.comm | type) == "string" and (.proc.parent.pid | type) == "number"
+  and (.netns_id | type) == "number" and (.src | ep_ok) and (.dst | ep_ok)
+  and (.src.version == .dst.version) and (.error | type) == "string"
+  and (.fd | type) == "number" and (.accept_fd | type) == "number";
+
+if $mode == "missing" then missing
+elif $mode == "schema" then $events[] | select(schema_ok | not) | tojson
+else $cases[] | case_checks(.)
+end

@@ -1,0 +1,1436 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tcpcase - run one real TCP scenario over loopback for the live suite.
+ *
+ *   tcpcase CASE [--timeout S] [--ready-file PATH] [--go FIFO]
+ *
+ * A scenario runs between "agents": processes forked before any TCP socket
+ * exists (so none inherits one), each with its own comm (tc-server,
+ * tc-client, ...). The parent drives them one step at a time over pipes, so
+ * the order of listens, connects, accepts and closes is fixed without
+ * sleeping, and every step's result comes back as facts: pids, tids, fds,
+ * addresses, ports, times. At the end the parent prints ONE JSON line of
+ * those facts on stdout; tests/live/run.sh derives from it the events
+ * tcptrace must have reported. Any failed step prints one line on stderr
+ * and exits 1; alarm() bounds the whole run.
+ *
+ * --ready-file PATH: once the agents exist, write {"case","procs"} there.
+ * --go FIFO: then wait for a line on FIFO before the first socket call (so
+ * the suite can start tcptrace with -p PID or -m ID of an agent first).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define COMM_LEN	16
+#define MAX_AGENTS	4
+#define MAX_CONNS	3
+#define NOBODY		65534
+#define POLL_MS		10000	/* bound on any single wait for the network */
+#define LATE_S		0.5	/* "completed later": the SYN was retransmitted */
+
+enum op {
+	OP_LISTEN,	/* socket, bind, listen */
+	OP_BIND,	/* socket, bind, no listen: a port nobody listens on */
+	OP_ACCEPT,	/* blocking accept() */
+	OP_ACCEPT4,	/* poll() then accept4(SOCK_NONBLOCK) */
+	OP_TRY_ACCEPT,	/* accept4() on a non-blocking listener, expected to fail */
+	OP_CONNECT,	/* socket, connect; flags CONN_* */
+	OP_WAIT_CONNECT,/* poll(POLLOUT) then SO_ERROR */
+	OP_TCP_INFO,	/* state, accept queue, retransmissions */
+	OP_QUEUE_WAIT,	/* until the listener's accept queue holds arg */
+	OP_DUP,
+	OP_CLOSE,
+	OP_SEND_FD,	/* SCM_RIGHTS over the unix socketpair */
+	OP_RECV_FD,
+	OP_EXIT,	/* _exit() with every fd still open */
+};
+
+#define CONN_NONBLOCK	1	/* OP_CONNECT: non-blocking socket */
+#define CONN_THREAD	2	/* OP_CONNECT: connect() from a new thread */
+#define LISTEN_NONBLOCK	1	/* OP_LISTEN: non-blocking listener */
+
+struct endpoint {
+	char addr[INET6_ADDRSTRLEN];
+	int port;
+	int version;		/* socket family: 4 or 6 */
+};
+
+struct request {
+	enum op op;
+	int fd;
+	int arg;		/* backlog, queue length */
+	int flags;
+	int family;
+	int port;
+	char addr[INET6_ADDRSTRLEN];
+};
+
+struct reply {
+	int err;		/* 0, or the errno of the step that failed */
+	char what[64];		/* which call failed */
+	int fd;
+	int tid;		/* thread that made the call */
+	int call_errno;		/* errno of a call whose failure is a result */
+	int so_error;
+	int state;		/* tcpi_state */
+	int acceptq, backlog;	/* listener: tcpi_unacked, tcpi_sacked */
+	int retrans;		/* tcpi_total_retrans */
+	int nonblock;		/* O_NONBLOCK on the returned fd */
+	struct endpoint local, peer;
+	double t_call, t_ret;	/* CLOCK_REALTIME before and after the call */
+};
+
+struct ident {
+	int err;
+	char what[64];
+	int pid, tid, ppid;
+	unsigned int uid, gid;
+	unsigned long long mntns, netns;
+	char comm[COMM_LEN], pcomm[COMM_LEN];
+};
+
+struct agent {
+	const char *role;
+	pid_t pid;
+	int cmd_fd;		/* parent writes requests here */
+	int rep_fd;		/* and reads replies here */
+	bool gone;		/* exited and reaped */
+	struct ident id;
+};
+
+struct close_fact {
+	const char *side;	/* whose socket: "client" or "server" */
+	struct agent *by;	/* who dropped the last reference */
+	int tid;
+	double t;
+};
+
+struct conn {
+	const char *label;
+	struct agent *client;
+	int flags;
+	struct reply rc;	/* the connect() step */
+	int error;		/* how the handshake ended: 0 or an errno */
+	double t_done;
+	struct agent *server;	/* NULL until accepted */
+	const char *accept_call;
+	bool blocked;		/* accept()/poll() was asleep when it came */
+	int lfd;
+	struct reply ra;	/* the accept step */
+	int nclose;
+	struct close_fact closes[2];
+};
+
+struct role_spec {
+	const char *role;
+	const char *comm;
+	bool nobody;		/* drop to uid/gid 65534 */
+};
+
+struct case_spec {
+	const char *name;
+	void (*run)(void);
+	bool unix_pair;
+	struct role_spec roles[MAX_AGENTS];
+};
+
+static struct {
+	const struct case_spec *cs;
+	double t_start, t_end;
+	int nagents;
+	struct agent agents[MAX_AGENTS];
+	struct agent *listener;
+	struct reply rl;	/* the listen (or bind-only) step */
+	int backlog;
+	int nconn;
+	struct conn conns[MAX_CONNS];
+	char notes[512];	/* case-specific facts, JSON members */
+} sc;
+
+static int unix_sp[2] = { -1, -1 };
+
+/* ---- helpers shared by both sides ---- */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *errname(int err)
+{
+	const char *name;
+
+	if (!err)
+		return "";
+	name = strerrorname_np(err);
+	return name ? name : "E?";
+}
+
+static void fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tcpcase: %s: ", sc.cs ? sc.cs->name : "setup");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* Record which call failed; returns -errno for the handler to pass up. */
+static int step_failed(struct reply *rp, const char *what)
+{
+	int err = errno ? errno : EIO;
+
+	snprintf(rp->what, sizeof(rp->what), "%s", what);
+	return -err;
+}
+
+static int make_addr(int family, const char *addr, int port,
+		     struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+		return inet_pton(AF_INET, addr, &sin->sin_addr) == 1 ? 0 : -EINVAL;
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	*len = sizeof(*sin6);
+	return inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1 ? 0 : -EINVAL;
+}
+
+static void to_endpoint(const struct sockaddr_storage *ss, struct endpoint *ep)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, ep->addr, sizeof(ep->addr));
+		ep->port = ntohs(sin->sin_port);
+		ep->version = 4;
+	} else {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, ep->addr, sizeof(ep->addr));
+		ep->port = ntohs(sin6->sin6_port);
+		ep->version = 6;
+	}
+}
+
+static int sock_endpoint(int fd, bool peer, struct endpoint *ep)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int ret;
+
+	memset(&ss, 0, sizeof(ss));
+	ret = peer ? getpeername(fd, (struct sockaddr *)&ss, &len) :
+		     getsockname(fd, (struct sockaddr *)&ss, &len);
+	if (ret)
+		return -errno;
+	to_endpoint(&ss, ep);
+	return 0;
+}
+
+static int tcp_info(int fd, struct reply *rp)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return step_failed(rp, "getsockopt(TCP_INFO)");
+	rp->state = ti.tcpi_state;
+	rp->acceptq = ti.tcpi_unacked;	/* listeners alias these two */
+	rp->backlog = ti.tcpi_sacked;
+	rp->retrans = ti.tcpi_total_retrans;
+	return 0;
+}
+
+/* ---- agent side: one handler per request ---- */
+
+static int do_listen(const struct request *rq, struct reply *rp)
+{
+	int type = SOCK_STREAM | SOCK_CLOEXEC;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, off = 0;
+
+	if (rq->flags & LISTEN_NONBLOCK)
+		type |= SOCK_NONBLOCK;
+	errno = EINVAL;
+	if (make_addr(rq->family, rq->addr, 0, &ss, &len))
+		return step_failed(rp, "inet_pton");
+	fd = socket(rq->family, type, 0);
+	if (fd < 0)
+		return step_failed(rp, "socket");
+	rp->fd = fd;
+	/* Dual stack, so a v6 socket may bind ::ffff:127.0.0.1. */
+	if (rq->family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)))
+		return step_failed(rp, "setsockopt(IPV6_V6ONLY)");
+	if (bind(fd, (struct sockaddr *)&ss, len))
+		return step_failed(rp, "bind");
+	if (rq->op == OP_LISTEN && listen(fd, rq->arg))
+		return step_failed(rp, "listen");
+	if (sock_endpoint(fd, false, &rp->local) < 0)
+		return step_failed(rp, "getsockname");
+	return 0;
+}
+
+static int accepted(int afd, struct reply *rp)
+{
+	int fl;
+
+	rp->fd = afd;
+	rp->t_ret = now();
+	if (sock_endpoint(afd, false, &rp->local) < 0)
+		return step_failed(rp, "getsockname");
+	if (sock_endpoint(afd, true, &rp->peer) < 0)
+		return step_failed(rp, "getpeername");
+	fl = fcntl(afd, F_GETFL);
+	if (fl < 0)
+		return step_failed(rp, "fcntl(F_GETFL)");
+	rp->nonblock = !!(fl & O_NONBLOCK);
+	return 0;
+}
+
+static int do_accept(const struct request *rq, struct reply *rp)
+{
+	struct pollfd pfd = { .fd = rq->fd, .events = POLLIN };
+	int afd, ret;
+
+	rp->tid = gettid();
+	rp->t_call = now();
+	if (rq->op == OP_ACCEPT) {
+		afd = accept(rq->fd, NULL, NULL);
+		if (afd < 0)
+			return step_failed(rp, "accept");
+		return accepted(afd, rp);
+	}
+	/* OP_ACCEPT4: the event-loop way, wait for readiness first. */
+	ret = poll(&pfd, 1, POLL_MS);
+	if (ret < 0)
+		return step_failed(rp, "poll");
+	errno = ETIMEDOUT;
+	if (ret == 0)
+		return step_failed(rp, "poll(listener)");
+	afd = accept4(rq->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (afd < 0)
+		return step_failed(rp, "accept4");
+	return accepted(afd, rp);
+}
+
+static int do_try_accept(const struct request *rq, struct reply *rp)
+{
+	int afd;
+
+	rp->tid = gettid();
+	afd = accept4(rq->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (afd >= 0) {
+		errno = EEXIST;
+		return step_failed(rp, "accept4 (expected to fail, got a connection)");
+	}
+	rp->call_errno = errno;
+	return 0;
+}
+
+static int connect_now(const struct request *rq, struct reply *rp)
+{
+	int type = SOCK_STREAM | SOCK_CLOEXEC;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, ret;
+
+	if (rq->flags & CONN_NONBLOCK)
+		type |= SOCK_NONBLOCK;
+	errno = EINVAL;
+	if (make_addr(rq->family, rq->addr, rq->port, &ss, &len))
+		return step_failed(rp, "inet_pton");
+	to_endpoint(&ss, &rp->peer);
+	fd = socket(rq->family, type, 0);
+	if (fd < 0)
+		return step_failed(rp, "socket");
+	rp->fd = fd;
+	rp->tid = gettid();
+	rp->t_call = now();
+	ret = connect(fd, (struct sockaddr *)&ss, len);
+	rp->call_errno = ret ? errno : 0;
+	rp->t_ret = now();
+	if (ret && errno != EINPROGRESS && errno != ECONNREFUSED)
+		return step_failed(rp, "connect");
+	/* After a failure the kernel may have released the port: 0 then. */
+	if (sock_endpoint(fd, false, &rp->local) < 0)
+		return step_failed(rp, "getsockname");
+	return rp->call_errno == ECONNREFUSED ? 0 : tcp_info(fd, rp);
+}
+
+struct connect_job {
+	const struct request *rq;
+	struct reply *rp;
+	int ret;
+};
+
+static void *connect_thread(void *arg)
+{
+	struct connect_job *job = arg;
+
+	job->ret = connect_now(job->rq, job->rp);
+	return NULL;
+}
+
+static int do_connect(const struct request *rq, struct reply *rp)
+{
+	struct connect_job job = { .rq = rq, .rp = rp };
+	pthread_t thread;
+	int err;
+
+	if (!(rq->flags & CONN_THREAD))
+		return connect_now(rq, rp);
+	err = pthread_create(&thread, NULL, connect_thread, &job);
+	if (!err)
+		err = pthread_join(thread, NULL);
+	if (err) {
+		errno = err;
+		return step_failed(rp, "pthread_create/join");
+	}
+	return job.ret;
+}
+
+static int do_wait_connect(const struct request *rq, struct reply *rp)
+{
+	struct pollfd pfd = { .fd = rq->fd, .events = POLLOUT };
+	socklen_t len = sizeof(rp->so_error);
+	int ret;
+
+	rp->tid = gettid();
+	rp->t_call = now();
+	ret = poll(&pfd, 1, POLL_MS);
+	rp->t_ret = now();
+	if (ret < 0)
+		return step_failed(rp, "poll");
+	errno = ETIMEDOUT;
+	if (ret == 0)
+		return step_failed(rp, "poll(connecting socket)");
+	if (getsockopt(rq->fd, SOL_SOCKET, SO_ERROR, &rp->so_error, &len))
+		return step_failed(rp, "getsockopt(SO_ERROR)");
+	if (sock_endpoint(rq->fd, false, &rp->local) < 0)
+		return step_failed(rp, "getsockname");
+	return tcp_info(rq->fd, rp);
+}
+
+/* A condition poll, not a delay: the accept queue fills in softirq. */
+static int do_queue_wait(const struct request *rq, struct reply *rp)
+{
+	struct timespec ms = { .tv_nsec = 1000000 };
+	int i, ret;
+
+	for (i = 0; i < POLL_MS; i++) {
+		ret = tcp_info(rq->fd, rp);
+		if (ret || rp->acceptq >= rq->arg)
+			return ret;
+		nanosleep(&ms, NULL);
+	}
+	errno = ETIMEDOUT;
+	return step_failed(rp, "waiting for the accept queue");
+}
+
+static int do_close(const struct request *rq, struct reply *rp)
+{
+	rp->tid = gettid();
+	rp->t_call = now();
+	if (close(rq->fd))
+		return step_failed(rp, "close");
+	rp->t_ret = now();
+	return 0;
+}
+
+static int do_dup(const struct request *rq, struct reply *rp)
+{
+	rp->tid = gettid();
+	rp->fd = dup(rq->fd);
+	return rp->fd < 0 ? step_failed(rp, "dup") : 0;
+}
+
+static int do_send_fd(const struct request *rq, struct reply *rp)
+{
+	char buf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char byte = 'F';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &rq->fd, sizeof(int));
+	rp->tid = gettid();
+	if (sendmsg(unix_sp[0], &msg, 0) != 1)
+		return step_failed(rp, "sendmsg(SCM_RIGHTS)");
+	return 0;
+}
+
+static int do_recv_fd(const struct request *rq, struct reply *rp)
+{
+	char buf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cm;
+
+	(void)rq;
+	rp->tid = gettid();
+	if (recvmsg(unix_sp[1], &msg, MSG_CMSG_CLOEXEC) != 1)
+		return step_failed(rp, "recvmsg(SCM_RIGHTS)");
+	cm = CMSG_FIRSTHDR(&msg);
+	errno = EBADMSG;
+	if (!cm || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return step_failed(rp, "recvmsg: no fd in the message");
+	memcpy(&rp->fd, CMSG_DATA(cm), sizeof(int));
+	if (sock_endpoint(rp->fd, false, &rp->local) < 0)
+		return step_failed(rp, "getsockname");
+	return 0;
+}
+
+static int agent_do(const struct request *rq, struct reply *rp)
+{
+	switch (rq->op) {
+	case OP_LISTEN:
+	case OP_BIND:
+		return do_listen(rq, rp);
+	case OP_ACCEPT:
+	case OP_ACCEPT4:
+		return do_accept(rq, rp);
+	case OP_TRY_ACCEPT:
+		return do_try_accept(rq, rp);
+	case OP_CONNECT:
+		return do_connect(rq, rp);
+	case OP_WAIT_CONNECT:
+		return do_wait_connect(rq, rp);
+	case OP_TCP_INFO:
+		return tcp_info(rq->fd, rp);
+	case OP_QUEUE_WAIT:
+		return do_queue_wait(rq, rp);
+	case OP_DUP:
+		return do_dup(rq, rp);
+	case OP_CLOSE:
+		return do_close(rq, rp);
+	case OP_SEND_FD:
+		return do_send_fd(rq, rp);
+	case OP_RECV_FD:
+		return do_recv_fd(rq, rp);
+	case OP_EXIT:
+		rp->tid = gettid();
+		return 0;
+	}
+	errno = ENOSYS;
+	return step_failed(rp, "unknown request");
+}
+
+static void agent_loop(int cmd_fd, int rep_fd)
+{
+	struct request rq;
+	struct reply rp;
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		n = read(cmd_fd, &rq, sizeof(rq));
+		if (n == 0)
+			_exit(0);	/* the parent is done with us */
+		if (n != sizeof(rq))
+			_exit(3);
+		memset(&rp, 0, sizeof(rp));
+		rp.fd = -1;
+		errno = 0;
+		ret = agent_do(&rq, &rp);
+		if (ret < 0)
+			rp.err = -ret;
+		if (write(rep_fd, &rp, sizeof(rp)) != sizeof(rp))
+			_exit(3);
+		if (rq.op == OP_EXIT)
+			_exit(0);	/* sockets still open: exit closes them */
+	}
+}
+
+/* ---- agent startup ---- */
+
+static int ns_inode(const char *path, unsigned long long *ino)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	*ino = st.st_ino;
+	return 0;
+}
+
+static int read_comm(pid_t pid, char *comm)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, comm, COMM_LEN - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	return 0;
+}
+
+static int drop_to_nobody(void)
+{
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return -errno;
+	return 0;
+}
+
+static int ident_fail(struct ident *id, const char *what, int ret)
+{
+	id->err = ret < 0 ? -ret : EIO;
+	snprintf(id->what, sizeof(id->what), "%s", what);
+	return ret;
+}
+
+static int agent_ident(const struct role_spec *rs, pid_t parent, struct ident *id)
+{
+	int ret;
+
+	/* Die with the parent: nothing may outlive a failed or killed run. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		return ident_fail(id, "prctl(PR_SET_PDEATHSIG)", -errno);
+	if (prctl(PR_SET_NAME, rs->comm) || prctl(PR_GET_NAME, id->comm))
+		return ident_fail(id, "prctl(PR_SET_NAME)", -errno);
+	ret = ns_inode("/proc/self/ns/mnt", &id->mntns);
+	if (!ret)
+		ret = ns_inode("/proc/self/ns/net", &id->netns);
+	if (ret)
+		return ident_fail(id, "stat(/proc/self/ns)", ret);
+	ret = read_comm(parent, id->pcomm);
+	if (ret)
+		return ident_fail(id, "read /proc/PPID/comm", ret);
+	if (rs->nobody && (ret = drop_to_nobody()))
+		return ident_fail(id, "drop to uid/gid 65534", ret);
+	id->pid = getpid();
+	id->tid = gettid();
+	id->ppid = getppid();
+	id->uid = getuid();
+	id->gid = getgid();
+	return 0;
+}
+
+static void agent_start(const struct role_spec *rs, pid_t parent,
+			int cmd_fd, int rep_fd)
+{
+	struct ident id;
+	int i, null;
+
+	/* Keep only our own pipes, or EOF would never reach the others. */
+	for (i = 0; i < sc.nagents; i++) {
+		close(sc.agents[i].cmd_fd);
+		close(sc.agents[i].rep_fd);
+	}
+	/* Don't hold the caller's stdout open (run.sh reads it to EOF). */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
+	    dup2(null, STDOUT_FILENO) < 0 || close(null))
+		_exit(3);	/* the parent reports "died while starting" */
+	memset(&id, 0, sizeof(id));
+	agent_ident(rs, parent, &id);
+	if (write(rep_fd, &id, sizeof(id)) != sizeof(id) || id.err)
+		_exit(3);
+	agent_loop(cmd_fd, rep_fd);
+}
+
+/* ---- parent side: driving the agents ---- */
+
+static void spawn(const struct role_spec *rs)
+{
+	struct agent *a = &sc.agents[sc.nagents];
+	pid_t parent = getpid();
+	int cmd[2], rep[2];
+
+	if (pipe2(cmd, O_CLOEXEC) || pipe2(rep, O_CLOEXEC))
+		fatal("pipe2: %s", strerror(errno));
+	a->pid = fork();
+	if (a->pid < 0)
+		fatal("fork: %s", strerror(errno));
+	if (a->pid == 0) {
+		close(cmd[1]);
+		close(rep[0]);
+		agent_start(rs, parent, cmd[0], rep[1]);
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	a->role = rs->role;
+	a->cmd_fd = cmd[1];
+	a->rep_fd = rep[0];
+	sc.nagents++;
+	if (read(a->rep_fd, &a->id, sizeof(a->id)) != sizeof(a->id))
+		fatal("%s: agent died while starting", a->role);
+	if (a->id.err)
+		fatal("%s: %s: %s", a->role, a->id.what, strerror(a->id.err));
+}
+
+static struct agent *agent(const char *role)
+{
+	int i;
+
+	for (i = 0; i < sc.nagents; i++)
+		if (!strcmp(sc.agents[i].role, role))
+			return &sc.agents[i];
+	fatal("no agent %s", role);
+	return NULL;
+}
+
+static void send_req(struct agent *a, const struct request *rq)
+{
+	if (write(a->cmd_fd, rq, sizeof(*rq)) != sizeof(*rq))
+		fatal("%s: write request: %s", a->role, strerror(errno));
+}
+
+static void recv_rep(struct agent *a, struct reply *rp)
+{
+	ssize_t n = read(a->rep_fd, rp, sizeof(*rp));
+
+	if (n != sizeof(*rp))
+		fatal("%s: agent died (read reply: %zd)", a->role, n);
+	if (rp->err)
+		fatal("%s: %s: %s", a->role, rp->what, strerror(rp->err));
+}
+
+static struct reply call(struct agent *a, enum op op, int fd, int arg)
+{
+	struct request rq = { .op = op, .fd = fd, .arg = arg };
+	struct reply rp;
+
+	send_req(a, &rq);
+	recv_rep(a, &rp);
+	return rp;
+}
+
+/*
+ * Wait until the agent sleeps in one of the given syscalls, so "blocking"
+ * really blocked. /proc/PID/syscall gives the number while it sleeps.
+ */
+static bool in_syscall(struct agent *a, long nr1, long nr2)
+{
+	struct timespec ms = { .tv_nsec = 1000000 };
+	char path[64], buf[64];
+	ssize_t n;
+	long nr;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", a->pid);
+	for (i = 0; i < 2000; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fatal("open %s: %s", path, strerror(errno));
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			nr = strtol(buf, NULL, 10);
+			if (strncmp(buf, "running", 7) && (nr == nr1 || nr == nr2))
+				return true;
+		}
+		nanosleep(&ms, NULL);
+	}
+	return false;
+}
+
+static void reap(struct agent *a)
+{
+	int status;
+
+	if (waitpid(a->pid, &status, 0) != a->pid)
+		fatal("%s: waitpid: %s", a->role, strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fatal("%s: agent ended with status 0x%x", a->role, status);
+	a->gone = true;
+}
+
+static void finish_agents(void)
+{
+	int i;
+
+	for (i = 0; i < sc.nagents; i++) {
+		if (sc.agents[i].gone)
+			continue;
+		close(sc.agents[i].cmd_fd);	/* EOF: the agent exits */
+		reap(&sc.agents[i]);
+	}
+}
+
+/* ---- scenario steps: each records the facts the suite checks ---- */
+
+#ifndef SYS_poll
+#define SYS_poll SYS_ppoll
+#endif
+#ifndef SYS_accept
+#define SYS_accept SYS_accept4
+#endif
+
+static void note(const char *fmt, ...)
+{
+	size_t used = strlen(sc.notes);
+	va_list ap;
+
+	if (used)
+		sc.notes[used++] = ',';
+	va_start(ap, fmt);
+	vsnprintf(sc.notes + used, sizeof(sc.notes) - used, fmt, ap);
+	va_end(ap);
+}
+
+static void listen_on(int op, int family, const char *addr, int backlog, int flags)
+{
+	struct request rq = {
+		.op = op, .arg = backlog, .flags = flags, .family = family,
+	};
+
+	snprintf(rq.addr, sizeof(rq.addr), "%s", addr);
+	sc.listener = agent("server");
+	sc.backlog = op == OP_LISTEN ? backlog : -1;
+	send_req(sc.listener, &rq);
+	recv_rep(sc.listener, &sc.rl);
+}
+
+static struct conn *connect_to(const char *label, const char *role,
+			       const char *addr, int flags)
+{
+	struct conn *c = &sc.conns[sc.nconn];
+	struct request rq = {
+		.op = OP_CONNECT, .flags = flags, .port = sc.rl.local.port,
+		.family = strchr(addr, ':') ? AF_INET6 : AF_INET,
+	};
+
+	if (sc.nconn++ == MAX_CONNS)
+		fatal("more than %d connections", MAX_CONNS);
+	snprintf(rq.addr, sizeof(rq.addr), "%s", addr);
+	c->label = label;
+	c->client = agent(role);
+	c->flags = flags;
+	send_req(c->client, &rq);
+	recv_rep(c->client, &c->rc);
+	c->error = c->rc.call_errno == EINPROGRESS ? 0 : c->rc.call_errno;
+	c->t_done = c->rc.t_ret;
+	return c;
+}
+
+static void expect_connect(const struct conn *c, int call_errno)
+{
+	if (c->rc.call_errno != call_errno)
+		fatal("%s: connect() gave '%s', expected '%s'", c->label,
+		      errname(c->rc.call_errno), errname(call_errno));
+}
+
+/* A non-blocking connect(): wait for the handshake to end, check how. */
+static void wait_connect(struct conn *c, int so_error)
+{
+	struct reply rp = call(c->client, OP_WAIT_CONNECT, c->rc.fd, 0);
+
+	if (rp.so_error != so_error)
+		fatal("%s: SO_ERROR '%s', expected '%s'", c->label,
+		      errname(rp.so_error), errname(so_error));
+	c->error = rp.so_error;
+	c->t_done = rp.t_ret;
+	c->rc.retrans = rp.retrans;
+	if (!c->rc.local.port)
+		c->rc.local = rp.local;
+}
+
+static void accept_start(int op, bool wait_asleep)
+{
+	struct request rq = { .op = op, .fd = sc.rl.fd };
+	bool asleep;
+
+	send_req(sc.listener, &rq);
+	if (!wait_asleep)
+		return;
+	asleep = op == OP_ACCEPT ?
+		 in_syscall(sc.listener, SYS_accept, SYS_accept4) :
+		 in_syscall(sc.listener, SYS_poll, SYS_ppoll);
+	if (!asleep)
+		fatal("server did not sleep in %s",
+		      op == OP_ACCEPT ? "accept()" : "poll()");
+}
+
+/* The accept step's reply; the connection is the one with that peer port. */
+static struct conn *accept_finish(int op, bool blocked)
+{
+	struct reply rp;
+	int i;
+
+	recv_rep(sc.listener, &rp);
+	if (rp.local.port != sc.rl.local.port)
+		fatal("accepted socket on port %d, listening on %d",
+		      rp.local.port, sc.rl.local.port);
+	for (i = 0; i < sc.nconn; i++) {
+		struct conn *c = &sc.conns[i];
+
+		if (c->server || c->rc.local.port != rp.peer.port)
+			continue;
+		c->server = sc.listener;
+		c->accept_call = op == OP_ACCEPT ? "accept" : "accept4";
+		c->blocked = blocked;
+		c->lfd = sc.rl.fd;
+		c->ra = rp;
+		return c;
+	}
+	fatal("accepted a connection from unknown port %d", rp.peer.port);
+	return NULL;
+}
+
+/* A close that drops the last reference to an established connection. */
+static void close_last(struct conn *c, const char *side, const char *role,
+		       int fd)
+{
+	struct agent *a = agent(role);
+	struct reply rp = call(a, OP_CLOSE, fd, 0);
+	struct close_fact *cf = &c->closes[c->nclose++];	/* <= 2 sockets */
+
+	cf->side = side;
+	cf->by = a;
+	cf->tid = rp.tid;
+	cf->t = rp.t_ret;
+}
+
+/* A close that must not be reported: a listener, a dup, a failed socket. */
+static void close_other(const char *role, int fd)
+{
+	call(agent(role), OP_CLOSE, fd, 0);
+}
+
+static struct conn *one_connection(int family, const char *addr, int flags)
+{
+	struct conn *c;
+
+	listen_on(OP_LISTEN, family, addr, 16, 0);
+	/* The server is asleep in accept() when the client connects. */
+	accept_start(OP_ACCEPT, true);
+	c = connect_to("client", "client", addr, flags);
+	expect_connect(c, 0);
+	accept_finish(OP_ACCEPT, true);
+	return c;
+}
+
+/* ---- the cases ---- */
+
+/* Client closes, then server; the listener's close must give no event. */
+static void plain_case(int family, const char *addr, bool server_first)
+{
+	struct conn *c = one_connection(family, addr, 0);
+
+	if (server_first) {
+		close_last(c, "server", "server", c->ra.fd);
+		close_last(c, "client", "client", c->rc.fd);
+	} else {
+		close_last(c, "client", "client", c->rc.fd);
+		close_last(c, "server", "server", c->ra.fd);
+	}
+	close_other("server", sc.rl.fd);
+}
+
+static void case_v4(void)
+{
+	plain_case(AF_INET, "127.0.0.1", false);
+}
+
+/* The client runs as uid/gid 65534, so creds are checked for real. */
+static void case_v6(void)
+{
+	plain_case(AF_INET6, "::1", false);
+}
+
+/* Both ends are AF_INET6 sockets on ::ffff:127.0.0.1 (dual-stack listener). */
+static void case_mapped(void)
+{
+	plain_case(AF_INET6, "::ffff:127.0.0.1", false);
+}
+
+static void case_server_first(void)
+{
+	plain_case(AF_INET, "127.0.0.1", true);
+}
+
+/*
+ * The port is held by a bound socket that never listens: nobody else can
+ * take it meanwhile, and a SYN to it gets a RST.
+ */
+static void refused_case(int flags)
+{
+	struct conn *c;
+
+	listen_on(OP_BIND, AF_INET, "127.0.0.1", 0, 0);
+	c = connect_to("client", "client", "127.0.0.1", flags);
+	if (flags & CONN_NONBLOCK) {
+		expect_connect(c, EINPROGRESS);
+		wait_connect(c, ECONNREFUSED);
+	} else {
+		expect_connect(c, ECONNREFUSED);
+	}
+	/*
+	 * A refused connect() resets the socket's local address (not its
+	 * port); on loopback the source of a SYN to 127.0.0.1 is 127.0.0.1.
+	 */
+	if (!strcmp(c->rc.local.addr, "0.0.0.0")) {
+		snprintf(c->rc.local.addr, sizeof(c->rc.local.addr), "%s",
+			 c->rc.peer.addr);
+		note("\"local_addr\":\"inferred\"");
+	}
+	close_other("client", c->rc.fd);
+	close_other("server", sc.rl.fd);
+}
+
+static void case_refused(void)
+{
+	refused_case(0);
+}
+
+static void case_refused_nb(void)
+{
+	refused_case(CONN_NONBLOCK);
+}
+
+/* Fill the accept queue of a backlog-1 listener (full above 1: two). */
+static void fill_queue(const char *addr)
+{
+	struct reply rp;
+	struct conn *c;
+
+	c = connect_to("filler1", "filler", addr, 0);
+	expect_connect(c, 0);
+	call(sc.listener, OP_QUEUE_WAIT, sc.rl.fd, 1);
+	c = connect_to("filler2", "filler", addr, 0);
+	expect_connect(c, 0);
+	rp = call(sc.listener, OP_QUEUE_WAIT, sc.rl.fd, 2);
+	if (rp.acceptq <= rp.backlog)
+		fatal("accept queue not full: %d queued, backlog %d",
+		      rp.acceptq, rp.backlog);
+	note("\"acceptq\":%d,\"max_backlog\":%d", rp.acceptq, rp.backlog);
+}
+
+/*
+ * With the accept queue full the listener drops the SYN, so the
+ * non-blocking connect() returns EINPROGRESS in SYN_SENT; once the server
+ * accepts one filler, the SYN retransmitted ~1 s later gets through.
+ */
+static void case_nb_late(void)
+{
+	struct conn *c;
+	int i;
+
+	listen_on(OP_LISTEN, AF_INET, "127.0.0.1", 1, 0);
+	fill_queue("127.0.0.1");
+	c = connect_to("late", "client", "127.0.0.1", CONN_NONBLOCK);
+	expect_connect(c, EINPROGRESS);
+	if (c->rc.state != TCP_SYN_SENT)
+		fatal("state %d after connect(), expected SYN_SENT", c->rc.state);
+	accept_start(OP_ACCEPT, false);
+	accept_finish(OP_ACCEPT, false);
+	wait_connect(c, 0);
+	if (c->t_done - c->rc.t_ret < LATE_S)
+		fatal("handshake ended %.3f s after connect() returned: not late",
+		      c->t_done - c->rc.t_ret);
+	note("\"late_by\":%.6f,\"syn_retrans\":%d", c->t_done - c->rc.t_ret,
+	     c->rc.retrans);
+	for (i = 0; i < 2; i++) {
+		accept_start(OP_ACCEPT, false);
+		accept_finish(OP_ACCEPT, false);
+	}
+	close_last(c, "client", "client", c->rc.fd);
+	for (i = 0; i < 2; i++)
+		close_last(&sc.conns[i], "client", "filler", sc.conns[i].rc.fd);
+	for (i = 0; i < sc.nconn; i++)
+		close_last(&sc.conns[i], "server", "server", sc.conns[i].ra.fd);
+	close_other("server", sc.rl.fd);
+}
+
+/* Non-blocking listener: accept4() first fails (EAGAIN), then poll() wakes. */
+static void case_accept4_nb(void)
+{
+	struct reply rp;
+	struct conn *c;
+
+	listen_on(OP_LISTEN, AF_INET, "127.0.0.1", 16, LISTEN_NONBLOCK);
+	rp = call(sc.listener, OP_TRY_ACCEPT, sc.rl.fd, 0);
+	if (rp.call_errno != EAGAIN)
+		fatal("accept4() on an empty queue gave '%s', expected EAGAIN",
+		      errname(rp.call_errno));
+	note("\"first_accept4\":\"%s\"", errname(rp.call_errno));
+	accept_start(OP_ACCEPT4, true);
+	c = connect_to("client", "client", "127.0.0.1", 0);
+	expect_connect(c, 0);
+	accept_finish(OP_ACCEPT4, true);
+	if (!c->ra.nonblock)
+		fatal("accept4(SOCK_NONBLOCK) returned a blocking fd");
+	close_last(c, "client", "client", c->rc.fd);
+	close_last(c, "server", "server", c->ra.fd);
+	close_other("server", sc.rl.fd);
+}
+
+/*
+ * The client sends its socket to the heir and closes its fd while the
+ * only other reference is in flight in the unix socket; the heir then
+ * receives it and closes it: that close is the last.
+ */
+static void case_passed(void)
+{
+	struct conn *c = one_connection(AF_INET, "127.0.0.1", 0);
+	struct reply rp;
+
+	call(agent("client"), OP_SEND_FD, c->rc.fd, 0);
+	close_other("client", c->rc.fd);
+	rp = call(agent("heir"), OP_RECV_FD, -1, 0);
+	if (rp.local.port != c->rc.local.port)
+		fatal("heir got a socket on port %d, sent %d", rp.local.port,
+		      c->rc.local.port);
+	note("\"heir_fd\":%d", rp.fd);
+	close_last(c, "client", "heir", rp.fd);
+	close_last(c, "server", "server", c->ra.fd);
+	close_other("server", sc.rl.fd);
+}
+
+/*
+ * Close the original fd, then the dup. The server closes in between, so
+ * the client's close event must come after the server's.
+ */
+static void case_dup(void)
+{
+	struct conn *c = one_connection(AF_INET, "127.0.0.1", 0);
+	struct reply rp = call(agent("client"), OP_DUP, c->rc.fd, 0);
+
+	note("\"dup_fd\":%d", rp.fd);
+	close_other("client", c->rc.fd);
+	close_last(c, "server", "server", c->ra.fd);
+	close_last(c, "client", "client", rp.fd);
+	close_other("server", sc.rl.fd);
+}
+
+/* The client exits with its socket open: the exit drops it. */
+static void case_exit_close(void)
+{
+	struct conn *c = one_connection(AF_INET, "127.0.0.1", 0);
+	struct agent *a = agent("client");
+	struct reply rp = call(a, OP_EXIT, -1, 0);
+	struct close_fact *cf;
+
+	reap(a);
+	cf = &c->closes[c->nclose++];
+	cf->side = "client";
+	cf->by = a;
+	cf->tid = rp.tid;
+	cf->t = now();
+	close_last(c, "server", "server", c->ra.fd);
+	close_other("server", sc.rl.fd);
+}
+
+/* connect() from a second thread (tid != pid), close from the main one. */
+static void case_thread(void)
+{
+	struct conn *c = one_connection(AF_INET, "127.0.0.1", CONN_THREAD);
+
+	if (c->rc.tid == c->client->id.pid)
+		fatal("connect() ran on the main thread");
+	close_last(c, "client", "client", c->rc.fd);
+	close_last(c, "server", "server", c->ra.fd);
+	close_other("server", sc.rl.fd);
+}
+
+#define SERVER	{ "server", "tc-server", false }
+#define CLIENT	{ "client", "tc-client", false }
+
+static const struct case_spec cases[] = {
+	{ "v4", case_v4, false, { SERVER, CLIENT } },
+	{ "v6", case_v6, false, { SERVER, { "client", "tc-client", true } } },
+	{ "mapped", case_mapped, false, { SERVER, CLIENT } },
+	{ "refused", case_refused, false, { SERVER, CLIENT } },
+	{ "refused-nb", case_refused_nb, false, { SERVER, CLIENT } },
+	{ "nb-late", case_nb_late, false,
+	  { SERVER, CLIENT, { "filler", "tc-filler", false } } },
+	{ "accept4-nb", case_accept4_nb, false, { SERVER, CLIENT } },
+	{ "server-first", case_server_first, false, { SERVER, CLIENT } },
+	{ "passed", case_passed, true,
+	  { SERVER, CLIENT, { "heir", "tc-heir", false } } },
+	{ "dup", case_dup, false, { SERVER, CLIENT } },
+	{ "exit-close", case_exit_close, false, { SERVER, CLIENT } },
+	{ "thread", case_thread, false, { SERVER, CLIENT } },
+};
+
+/* ---- facts: one JSON line ---- */
+
+static const char *tf(bool b)
+{
+	return b ? "true" : "false";
+}
+
+static void put_endpoint(FILE *f, const char *key, const struct endpoint *ep)
+{
+	fprintf(f, "\"%s\":{\"addr\":\"%s\",\"port\":%d,\"version\":%d}",
+		key, ep->addr, ep->port, ep->version);
+}
+
+/* comms are ours or tcpcase's own, but escape anyway: the line is JSON. */
+static void put_str(FILE *f, const char *key, const char *s)
+{
+	fprintf(f, "\"%s\":\"", key);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void put_procs(FILE *f)
+{
+	int i;
+
+	fputs("\"procs\":{", f);
+	for (i = 0; i < sc.nagents; i++) {
+		const struct ident *id = &sc.agents[i].id;
+
+		fprintf(f, "%s\"%s\":{\"pid\":%d,\"tid\":%d,", i ? "," : "",
+			sc.agents[i].role, id->pid, id->tid);
+		put_str(f, "comm", id->comm);
+		fprintf(f, ",\"ppid\":%d,", id->ppid);
+		put_str(f, "pcomm", id->pcomm);
+		fprintf(f, ",\"uid\":%u,\"gid\":%u,\"mntns\":%llu,\"netns\":%llu}",
+			id->uid, id->gid, id->mntns, id->netns);
+	}
+	fputc('}', f);
+}
+
+static void put_listener(FILE *f)
+{
+	fputs("\"listener\":", f);
+	if (!sc.listener) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"by\":\"%s\",\"fd\":%d,\"listening\":%s,\"backlog\":%d,",
+		sc.listener->role, sc.rl.fd, tf(sc.backlog >= 0), sc.backlog);
+	put_endpoint(f, "local", &sc.rl.local);
+	fputc('}', f);
+}
+
+static void put_accept(FILE *f, const struct conn *c)
+{
+	fputs("\"accept\":", f);
+	if (!c->server) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"by\":\"%s\",\"tid\":%d,\"call\":\"%s\",\"blocked\":%s,"
+		"\"fd\":%d,\"accept_fd\":%d,\"nonblock\":%s,", c->server->role,
+		c->ra.tid, c->accept_call, tf(c->blocked), c->lfd, c->ra.fd,
+		tf(c->ra.nonblock));
+	put_endpoint(f, "local", &c->ra.local);
+	fputc(',', f);
+	put_endpoint(f, "peer", &c->ra.peer);
+	fputc('}', f);
+}
+
+static void put_conn(FILE *f, const struct conn *c)
+{
+	int i;
+
+	fprintf(f, "{\"label\":\"%s\",\"client\":\"%s\",\"tid\":%d,\"fd\":%d,"
+		"\"nonblock\":%s,\"thread\":%s,\"connect_ret\":\"%s\","
+		"\"error\":\"%s\",", c->label, c->client->role, c->rc.tid,
+		c->rc.fd, tf(c->flags & CONN_NONBLOCK),
+		tf(c->flags & CONN_THREAD), errname(c->rc.call_errno),
+		errname(c->error));
+	put_endpoint(f, "local", &c->rc.local);
+	fputc(',', f);
+	put_endpoint(f, "remote", &c->rc.peer);
+	fprintf(f, ",\"t_returned\":%.6f,\"t_done\":%.6f,", c->rc.t_ret,
+		c->t_done);
+	put_accept(f, c);
+	fputs(",\"closes\":[", f);
+	for (i = 0; i < c->nclose; i++)
+		fprintf(f, "%s{\"side\":\"%s\",\"by\":\"%s\",\"tid\":%d,\"t\":%.6f}",
+			i ? "," : "", c->closes[i].side, c->closes[i].by->role,
+			c->closes[i].tid, c->closes[i].t);
+	fputs("]}", f);
+}
+
+static void put_facts(FILE *f)
+{
+	int i;
+
+	fprintf(f, "{\"case\":\"%s\",\"t_start\":%.6f,\"t_end\":%.6f,"
+		"\"tcpcase\":{\"pid\":%d},", sc.cs->name, sc.t_start, sc.t_end,
+		getpid());
+	put_procs(f);
+	fputc(',', f);
+	put_listener(f);
+	fputs(",\"conns\":[", f);
+	for (i = 0; i < sc.nconn; i++) {
+		if (i)
+			fputc(',', f);
+		put_conn(f, &sc.conns[i]);
+	}
+	fprintf(f, "],\"notes\":{%s}}\n", sc.notes);
+}
+
+/* ---- main ---- */
+
+static void write_ready(const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		fatal("%s: %s", tmp, strerror(errno));
+	fprintf(f, "{\"case\":\"%s\",\"tcpcase\":{\"pid\":%d},", sc.cs->name,
+		getpid());
+	put_procs(f);
+	fputs("}\n", f);
+	/* rename() so the reader never sees half a line. */
+	if (fclose(f) || rename(tmp, path))
+		fatal("%s: %s", path, strerror(errno));
+}
+
+static void wait_go(const char *fifo)
+{
+	char c;
+	ssize_t n;
+	int fd;
+
+	fd = open(fifo, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fatal("%s: %s", fifo, strerror(errno));
+	n = read(fd, &c, 1);
+	if (n < 0)
+		fatal("read %s: %s", fifo, strerror(errno));
+	if (n == 0)
+		fatal("%s closed without a go", fifo);
+	close(fd);
+}
+
+static void on_alarm(int sig)
+{
+	static const char msg[] = "tcpcase: timed out\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(124);
+	_exit(124);
+}
+
+static void usage(void)
+{
+	size_t i;
+
+	fprintf(stderr, "usage: tcpcase CASE [--timeout S] [--ready-file PATH] [--go FIFO]\ncases:");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		fprintf(stderr, " %s", cases[i].name);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static const struct case_spec *find_case(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (!strcmp(cases[i].name, name))
+			return &cases[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *ready = NULL, *go = NULL;
+	unsigned int timeout = 30;
+	int i;
+
+	if (argc < 2 || !(sc.cs = find_case(argv[1])))
+		usage();
+	for (i = 2; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		if (!strcmp(argv[i], "--timeout"))
+			timeout = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--ready-file"))
+			ready = argv[++i];
+		else if (!strcmp(argv[i], "--go"))
+			go = argv[++i];
+		else
+			usage();
+	}
+	if (!timeout)
+		usage();
+	signal(SIGALRM, on_alarm);
+	signal(SIGPIPE, SIG_IGN);	/* a dead agent: EPIPE, not death */
+	alarm(timeout);
+	/* The agents' parent comm, as tcptrace will report it. */
+	if (prctl(PR_SET_NAME, "tcpcase"))
+		fatal("prctl(PR_SET_NAME): %s", strerror(errno));
+	if (sc.cs->unix_pair &&
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, unix_sp))
+		fatal("socketpair: %s", strerror(errno));
+	for (i = 0; i < MAX_AGENTS && sc.cs->roles[i].role; i++)
+		spawn(&sc.cs->roles[i]);
+	if (ready)
+		write_ready(ready);
+	if (go)
+		wait_go(go);
+	sc.t_start = now();
+	sc.cs->run();
+	finish_agents();
+	sc.t_end = now();
+	put_facts(stdout);
+	if (fflush(stdout) || ferror(stdout))
+		fatal("stdout: %s", strerror(errno));
+	return 0;
+}
