@@ -1,0 +1,90 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# vmtest.sh: the live suite for every backend on Debian's stock kernel, which
+# has the kprobes and fentry this host's kernel lacks.  One guest boot runs
+# tests/live/run.sh --backend B for kprobe, fentry, tracepoint and auto, all
+# of them even when one fails, then sums up with "vmtest: B PASS|FAIL" lines.
+#
+#   VMTEST_BACKENDS         the backends ("kprobe fentry tracepoint auto")
+#   VMTEST_BACKEND_TIMEOUT  seconds for one backend's run (300)
+#   VMTEST_VERBOSE=1        the guest's whole console (see vm-run.sh)
+set -eu
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BACKENDS=${VMTEST_BACKENDS:-kprobe fentry tracepoint auto}
+PER=${VMTEST_BACKEND_TIMEOUT:-300}
+LOG=
+
+die()
+{
+	echo "vmtest: $*" >&2
+	exit 1
+}
+
+# Runs in the guest (host's / read-only, /tmp a tmpfs) as: sh -c GUEST
+# vmtest PER BACKEND...  A hung backend is cut by its own timeout (which
+# kills its whole process group), so the others still run.
+GUEST='
+per=$1
+shift
+for b do
+	echo "vmtest: --- backend $b ---"
+	start=$(date +%s)
+	timeout -k 5 "$per" tests/live/run.sh --backend "$b"
+	rc=$?
+	secs=$(($(date +%s) - start))
+	case $rc in
+	0) echo "vmtest: $b PASS (${secs}s)" ;;
+	124|137) echo "vmtest: $b FAIL (timed out after ${secs}s)" ;;
+	*) echo "vmtest: $b FAIL (exit $rc, ${secs}s)" ;;
+	esac
+	[ $rc -eq 0 ] || failed=1
+done
+exit ${failed:-0}
+'
+
+check_inputs()
+{
+	[ -x ./tcptrace ] || die "./tcptrace is missing: run make first"
+	[ -x build/tests/tcpcase ] || die "build/tests/tcpcase is missing: run make build/tests/tcpcase"
+	[ -x tests/live/run.sh ] || die "tests/live/run.sh is missing"
+}
+
+# The summary, one line a backend, from the guest's lines in the log $1.
+summary()
+{
+	echo "vmtest: summary"
+	for b in $BACKENDS; do
+		line=$(grep -E "^vmtest: $b (PASS|FAIL)" "$1" | tail -n 1)
+		echo "${line:-vmtest: $b FAIL (did not run: the guest run failed)}"
+	done
+}
+
+main()
+{
+	cd "$TOP"
+	check_inputs
+	LOG=$(mktemp "${TMPDIR:-/tmp}/vmtest.XXXXXX")
+	trap 'rm -f "$LOG" "$LOG.st" "$LOG.sum"' EXIT
+	# The whole run: every backend's budget plus a minute for the boot.
+	# Through tee to find the results; sh has no pipefail, so vm-run's
+	# status goes by file.
+	{
+		st=0
+		tests/vm/vm-run.sh --timeout $(($(echo $BACKENDS | wc -w) * (PER + 10) + 60)) -- \
+			sh -c "$GUEST" vmtest "$PER" $BACKENDS || st=$?
+		echo $st >"$LOG.st"
+	} | tee "$LOG"
+	st=$(cat "$LOG.st")
+	summary "$LOG" | tee "$LOG.sum"
+	if grep -q 'did not run' "$LOG.sum"; then
+		die "the guest run failed (vm-run status $st)"
+	elif grep -q ' FAIL' "$LOG.sum"; then
+		die "FAIL; one backend alone: tests/vm/vm-run.sh -- tests/live/run.sh --backend NAME"
+	elif [ "$st" != 0 ]; then
+		die "the guest run failed (vm-run status $st)"
+	fi
+}
+
+main "$@"; exit
