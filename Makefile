@@ -89,7 +89,7 @@ unit: $(UNIT_BINS)
 # where kprobes are missing).
 live: tcptrace $(LIVE_HELPER)
 	$(Q)tests/live/run.sh --backend tracepoint
-	$(Q)tests/live/run.sh --backend auto
+	$(Q)tests/live/run.sh --backend auto --expect-backend tracepoint
 
 # The live suite in a QEMU guest on Debian's stock kernel, every form.
 vmtest: tcptrace $(LIVE_HELPER)

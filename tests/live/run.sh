@@ -4,7 +4,10 @@
 # The live suite for one backend: real loopback TCP made by tcpcase, traced
 # by tcptrace, and tcptrace's JSON compared with what tcpcase did.
 #
-#   tests/live/run.sh --backend NAME [--tcptrace PATH] [--tcpcase PATH]
+#   tests/live/run.sh --backend NAME [--expect-backend NAME] [--tcptrace PATH]
+#                     [--tcpcase PATH]
+#
+# --expect-backend: the backend --backend auto must pick on this kernel.
 #
 # Runs tcptrace several times: once for every scenario, then with -m,
 # --mntnsmap (and a wrong-layout map), -p and --connect-only. Prints one
@@ -21,6 +24,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CHECK_JQ=$HERE/check.jq
 BACKEND=
+EXPECT_BACKEND=
 TCPTRACE=$ROOT/tcptrace
 TCPCASE=$ROOT/build/tests/tcpcase
 READY_LINE='Tracing TCP connect, accept and close events... Hit Ctrl-C to end.'
@@ -141,7 +145,7 @@ le_hex() {
 # ---- setup ----
 
 usage() {
-	echo "usage: $0 --backend auto|kprobe|fentry|tracepoint [--tcptrace PATH] [--tcpcase PATH]" >&2
+	echo "usage: $0 --backend auto|kprobe|fentry|tracepoint [--expect-backend NAME] [--tcptrace PATH] [--tcpcase PATH]" >&2
 	exit 2
 }
 
@@ -151,6 +155,7 @@ parse_args() {
 		--backend) BACKEND=${2:-} ; shift ;;
 		--tcptrace) TCPTRACE=${2:-} ; shift ;;
 		--tcpcase) TCPCASE=${2:-} ; shift ;;
+		--expect-backend) EXPECT_BACKEND=${2:-} ; shift ;;
 		*) usage ;;
 		esac
 		shift
@@ -159,6 +164,9 @@ parse_args() {
 	auto | kprobe | fentry | tracepoint) ;;
 	*) usage ;;
 	esac
+	# A forced backend must be the one used; auto's pick depends on the
+	# kernel, so the caller names what this kernel should give.
+	[ "$BACKEND" = auto ] || EXPECT_BACKEND=${EXPECT_BACKEND:-$BACKEND}
 }
 
 # Mount fstype $1 on $2 unless a filesystem of statfs type $3 is there.
@@ -486,6 +494,20 @@ run_mntns() {
 	[ -n "$map" ] && rm -f "$map"
 }
 
+# -v names the backend in use: the one forced, or the one auto must pick here.
+run_backend_choice() {
+	local run=choice want=${EXPECT_BACKEND:-fentry|kprobe|tracepoint} got
+
+	"$TCPTRACE" -v --backend "$BACKEND" --timeout 0.2 >/dev/null 2>"$TMP/$run.err"
+	got=$(sed -n 's/^tcptrace: using the \([a-z]*\) backend$/\1/p' "$TMP/$run.err")
+	if [ -n "$got" ] && echo "$got" | grep -qxE "$want"; then
+		pass "$run: --backend $BACKEND uses $got"
+	else
+		fail "$run: --backend $BACKEND uses $want (got '${got}'):"
+		detail "$TMP/$run.err"
+	fi
+}
+
 # A pinned map with 4-byte keys: exit non-zero, one line on stderr, before
 # tracing anything.
 run_bad_map() {
@@ -578,6 +600,7 @@ main() {
 	elif ! run_main; then
 		echo "# tcptrace does not start with --backend $BACKEND: the other runs are not attempted"
 	else
+		run_backend_choice
 		run_mntns mntns-m m
 		run_mntns mntns-map map
 		run_bad_map
