@@ -37,12 +37,15 @@ static __always_inline void event_submit(void *ctx, struct event *ev, struct soc
 
 /* --- connect --- */
 
+/* Any syscall we follow starts afresh: a tcp_v4_connect reached without the
+ * connect syscall (TCP Fast Open's sendto, io_uring) may have left a socket. */
 static __always_inline void remember_syscall_fd(long fd)
 {
 	__u32 tid = current_tid();
 	__s32 value = fd;
 
 	bpf_map_update_elem(&tcp_tid_fd, &tid, &value, BPF_ANY);
+	bpf_map_delete_elem(&tcp_tid_sock, &tid);
 }
 
 static __always_inline void forget_syscall(void)
@@ -51,6 +54,11 @@ static __always_inline void forget_syscall(void)
 
 	bpf_map_delete_elem(&tcp_tid_sock, &tid);
 	bpf_map_delete_elem(&tcp_tid_fd, &tid);
+}
+
+static __always_inline int sock_state(struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_state);
 }
 
 static __always_inline bool connect_wanted(void)
@@ -87,57 +95,90 @@ static __always_inline void connect_started(struct sock *sk)
 	bpf_map_update_elem(&tuplepid, &key, &proc, BPF_ANY);
 }
 
-/* kprobe form: tcp_v[46]_connect returned ret on the socket saved at entry. */
+/* kprobe and fentry forms: tcp_v[46]_connect returned ret. Only a socket
+ * left in SYN_SENT has a handshake to wait for (TCP_REPAIR goes straight to
+ * ESTABLISHED). */
+static __always_inline void connect_returned(struct sock *sk, int ret)
+{
+	if (!ret && sock_state(sk) == TCP_SYN_SENT)
+		connect_started(sk);
+}
+
+/* kprobe form: the socket saved at entry; consumed, so the second return of
+ * an IPv4-mapped connect finds nothing to do. */
 static __always_inline void connect_return(int ret)
 {
 	__u32 tid = current_tid();
 	__u64 *skp = bpf_map_lookup_elem(&tcp_tid_sock, &tid);
+	struct sock *sk;
 
-	if (!skp || ret)
+	if (!skp)
 		return;
-	connect_started((struct sock *)*skp);
+	sk = (struct sock *)*skp;
+	bpf_map_delete_elem(&tcp_tid_sock, &tid);
+	connect_returned(sk, ret);
+}
+
+/* A handshake that ends at CLOSE without sk_err in the thread that is still
+ * inside connect() failed synchronously (e.g. no free source port): the
+ * kprobe and fentry forms see connect() fail and report nothing; neither
+ * does the tracepoint form, which saw SYN_SENT first. */
+static __always_inline bool connect_failed_inside(const struct proc_info *proc, int err)
+{
+	__u32 tid = current_tid();
+
+	return !err && proc->tid == tid && bpf_map_lookup_elem(&tcp_tid_fd, &tid);
 }
 
 /*
- * A state change of sk: the handshake of a traced connect ends at
- * ESTABLISHED or CLOSE. A socket closed by its owner while in SYN_SENT has
- * no sk_err: report it as aborted rather than as a success.
+ * The handshake of a traced connect ends when the socket leaves SYN_SENT
+ * (or SYN_RECV, after a simultaneous open) for ESTABLISHED or CLOSE. A
+ * socket closed by its owner mid-handshake has no sk_err: report it as
+ * aborted rather than as a success.
  */
-static __always_inline void connect_state(void *ctx, struct sock *sk, int newstate)
+static __always_inline void connect_state(void *ctx, struct sock *sk, int oldstate, int newstate)
 {
 	__u64 key = (__u64)sk;
 	struct proc_info *proc;
 	struct event *ev;
+	int err = 0;
 
+	if (oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV)
+		return;
 	if (newstate != TCP_ESTABLISHED && newstate != TCP_CLOSE)
 		return;
 	proc = bpf_map_lookup_elem(&tuplepid, &key);
 	if (!proc)
 		return;
+	if (newstate == TCP_CLOSE) {
+		err = BPF_CORE_READ(sk, sk_err);
+		if (connect_failed_inside(proc, err))
+			goto cleanup;
+		if (!err)
+			err = ECONNABORTED;
+	}
+	if (failure_only && !err)
+		goto cleanup;
 	ev = event_new(EVENT_CONNECT);
 	if (!ev)
 		goto cleanup;
 	ev->proc = *proc;
-	if (newstate == TCP_CLOSE) {
-		ev->error = BPF_CORE_READ(sk, sk_err);
-		if (!ev->error)
-			ev->error = ECONNABORTED;
-	}
-	if (!failure_only || ev->error)
-		event_submit(ctx, ev, sk);
+	ev->error = err;
+	event_submit(ctx, ev, sk);
 cleanup:
 	bpf_map_delete_elem(&tuplepid, &key);
 }
 
 /* --- accept --- */
 
-/* kprobe and fentry forms: the socket inet_csk_accept returned. */
+/* kprobe and fentry forms: the socket inet_csk_accept returned (DCCP uses
+ * it too). */
 static __always_inline void accept_sock(struct sock *sk)
 {
 	__u32 tid = current_tid();
 	__u64 skp = (__u64)sk;
 
-	if (!sk || !type_wanted(EVENT_ACCEPT) || !task_wanted())
+	if (!sk || !type_wanted(EVENT_ACCEPT) || !sk_is_tcp(sk))
 		return;
 	bpf_map_update_elem(&tcp_tid_sock, &tid, &skp, BPF_ANY);
 }
@@ -204,32 +245,89 @@ static __always_inline void emit_close(void *ctx, struct sock *sk)
 	event_submit(ctx, ev, sk);
 }
 
-/* kprobe and fentry forms: tcp_close(sk) entry. */
+/* Consume the mark of a socket that reached CLOSE while its file was open. */
+static __always_inline bool take_closed_mark(struct sock *sk, __u8 mark)
+{
+	__u64 key = (__u64)sk;
+	__u8 *value = bpf_map_lookup_elem(&closed_sock, &key);
+	bool found = value && *value == mark;
+
+	if (value)
+		bpf_map_delete_elem(&closed_sock, &key);
+	return found;
+}
+
+/* kprobe and fentry forms: tcp_close(sk) entry. Sockets without a file are
+ * the kernel's own (NFS, iSCSI): not a process's connection. */
 static __always_inline void close_enter(void *ctx, struct sock *sk)
 {
-	if (state_was_established(BPF_CORE_READ(sk, __sk_common.skc_state)))
+	int state = sock_state(sk);
+
+	if (!BPF_CORE_READ(sk, sk_socket, file))
+		return;
+	if (state_was_established(state) ||
+	    (state == TCP_CLOSE && take_closed_mark(sk, CLOSED_OPEN)))
 		emit_close(ctx, sk);
 }
 
-/* --- tracepoint form: inet_sock_set_state --- */
-
-static __always_inline void sock_state_changed(void *ctx, struct sock *sk,
-					       int oldstate, int newstate)
+/* tracepoint form: tcp_destroy_sock. __tcp_close() destroys a socket it
+ * found in CLOSE at once, in the task that dropped the last reference. */
+static __always_inline void sock_destroyed(void *ctx, struct sock *sk)
 {
+	if (take_closed_mark(sk, CLOSED_OPEN))
+		emit_close(ctx, sk);
+}
+
+/*
+ * tracepoint form: tcp_close() moves an established socket on (FIN_WAIT1,
+ * LAST_ACK, CLOSE with unread data) while the socket's file is released and
+ * the closer owns the socket lock. The lock rules out softirq, which never
+ * changes the state of an owned socket and could run between the last
+ * fput() and tcp_close(); the mark rules out a second report when close()
+ * sleeps (SO_LINGER) and the backlog moves the socket on again.
+ */
+static __always_inline bool close_by_release(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	__u8 reported = CLOSE_REPORTED;
+
+	if (!BPF_CORE_READ(sk, sk_lock.owned) || !sock_file_released(sk))
+		return false;
+	return !bpf_map_update_elem(&closed_sock, &key, &reported, BPF_NOEXIST);
+}
+
+/*
+ * Every state change of a TCP socket. tracepoint_form is a constant at each
+ * call site: the kprobe and fentry forms start connects and see closes
+ * through their own hooks.
+ */
+static __always_inline void sock_state_changed(void *ctx, struct sock *sk, int oldstate,
+					       int newstate, bool tracepoint_form)
+{
+	__u64 key = (__u64)sk;
+
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
-		/* Set inside tcp_v[46]_connect, in the connecting task. */
-		if (connect_wanted())
+		/* A new connect on sk, inside tcp_v[46]_connect: forget what
+		 * an earlier life of this address left behind. */
+		bpf_map_delete_elem(&tuplepid, &key);
+		bpf_map_delete_elem(&closed_sock, &key);
+		if (tracepoint_form && connect_wanted())
 			connect_started(sk);
 		return;
 	}
-	if (oldstate == TCP_SYN_SENT) {
-		connect_state(ctx, sk, newstate);
+	if (oldstate == TCP_SYN_SENT || oldstate == TCP_SYN_RECV) {
+		connect_state(ctx, sk, oldstate, newstate);
 		return;
 	}
-	/* tcp_close() moves an established socket on (FIN_WAIT1, LAST_ACK,
-	 * or CLOSE with unread data) once, before it orphans the socket. */
-	if (state_was_established(oldstate) && sock_file_released(sk))
+	if (!state_was_established(oldstate) || !BPF_CORE_READ(sk, sk_socket, file))
+		return;
+	if (tracepoint_form && close_by_release(sk)) {
 		emit_close(ctx, sk);
+	} else if (newstate == TCP_CLOSE && !sock_file_released(sk)) {
+		__u8 mark = CLOSED_OPEN;
+
+		bpf_map_update_elem(&closed_sock, &key, &mark, BPF_ANY);
+	}
 }
 
 #endif /* TCPTRACE_HANDLERS_H */

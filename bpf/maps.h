@@ -58,6 +58,20 @@ struct {
 	__type(value, __u64);
 } exiting_mntns SEC(".maps");
 
+/* struct sock * -> CLOSED_OPEN: the socket reached CLOSE (peer reset, end of
+ * a half-close) while its file was open, so tcp_close() will change no state
+ * and only this mark tells it was established; or -> CLOSE_REPORTED, so the
+ * tracepoint form reports a close once even if tcp_close() waits (SO_LINGER)
+ * and the socket moves on meanwhile. */
+#define CLOSED_OPEN 1
+#define CLOSE_REPORTED 2
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_CONNECTING);
+	__type(key, __u64);
+	__type(value, __u8);
+} closed_sock SEC(".maps");
+
 /* Per-CPU scratch for building an event: too big for the 512-byte stack
  * together with the rest of a hook's frame. */
 struct {

@@ -51,7 +51,8 @@ static __always_inline void event_read_sock(struct event *ev, struct sock *sk)
 	ev->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
 	__builtin_memset(ev->saddr, 0, sizeof(ev->saddr));
 	__builtin_memset(ev->daddr, 0, sizeof(ev->daddr));
-	if (family == AF_INET6) {
+	/* Kernels built without IPv6 have no skc_v6_* fields (nor v6 sockets). */
+	if (family == AF_INET6 && bpf_core_field_exists(skc->skc_v6_daddr)) {
 		bpf_core_read(ev->saddr, 16, &skc->skc_v6_rcv_saddr);
 		bpf_core_read(ev->daddr, 16, &skc->skc_v6_daddr);
 		if (!ipv6_addr_v4mapped(ev->daddr)) {

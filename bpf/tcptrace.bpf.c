@@ -4,8 +4,8 @@
  * share one body of logic (handlers.h):
  *   kprobe     - the seed design (Inspektor Gadget's trace_tcp): ig_*
  *   fentry     - fentry/fexit on the same kernel functions: fe_*, fx_*
- *   tracepoint - sock/inet_sock_set_state only, for kernels without
- *                kprobes: tp_*
+ *   tracepoint - sock/inet_sock_set_state and tcp/tcp_destroy_sock, for
+ *                kernels without kprobes: tp_*
  * The syscall tracepoints (sys_*) and sched_exit serve all three. User space loads one
  * form and leaves the others' programs unloaded.
  */
@@ -109,7 +109,7 @@ int BPF_KRETPROBE(ig_tcp_v6_co_x, int ret)
 SEC("kprobe/tcp_set_state")
 int BPF_KPROBE(ig_tcp_state, struct sock *sk, int state)
 {
-	connect_state(ctx, sk, state);
+	sock_state_changed(ctx, sk, sock_state(sk), state, false);
 	return 0;
 }
 
@@ -133,23 +133,23 @@ int BPF_KPROBE(ig_tcp_close, struct sock *sk)
 SEC("fexit/tcp_v4_connect")
 int BPF_PROG(fx_tcp_v4_co_x, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	if (!ret && connect_wanted())
-		connect_started(sk);
+	if (connect_wanted())
+		connect_returned(sk, ret);
 	return 0;
 }
 
 SEC("fexit/tcp_v6_connect")
 int BPF_PROG(fx_tcp_v6_co_x, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	if (!ret && connect_wanted())
-		connect_started(sk);
+	if (connect_wanted())
+		connect_returned(sk, ret);
 	return 0;
 }
 
 SEC("fentry/tcp_set_state")
 int BPF_PROG(fe_tcp_state, struct sock *sk, int state)
 {
-	connect_state(ctx, sk, state);
+	sock_state_changed(ctx, sk, sock_state(sk), state, false);
 	return 0;
 }
 
@@ -179,6 +179,13 @@ int tp_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	if (ctx->protocol != IPPROTO_TCP)
 		return 0;
-	sock_state_changed(ctx, (struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
+	sock_state_changed(ctx, (struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, true);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_destroy_sock")
+int tp_destroy_sock(struct trace_event_raw_tcp_event_sk *ctx)
+{
+	sock_destroyed(ctx, (struct sock *)ctx->skaddr);
 	return 0;
 }

@@ -80,6 +80,7 @@ static void select_programs(struct tcptrace_bpf *skel, enum backend backend)
 		{ skel->progs.fx_tcp_accept, FORM(BACKEND_FENTRY) },
 		{ skel->progs.fe_tcp_close, FORM(BACKEND_FENTRY) },
 		{ skel->progs.tp_sock_state, FORM(BACKEND_TRACEPOINT) },
+		{ skel->progs.tp_destroy_sock, FORM(BACKEND_TRACEPOINT) },
 	};
 	struct bpf_program *prog;
 	size_t i;
@@ -167,8 +168,10 @@ static int attach_programs(struct tracer *tracer)
 
 		if (!bpf_program__autoload(prog))
 			continue;
-		if (tracer->nr_links == MAX_LINKS)
+		if (tracer->nr_links == MAX_LINKS) {
+			set_trial_error("more than %d programs to attach", MAX_LINKS);
 			return -E2BIG;
+		}
 		link = bpf_program__attach(prog);
 		if (!link) {
 			int err = -errno;
@@ -188,40 +191,74 @@ static void detach_programs(struct tracer *tracer)
 		bpf_link__destroy(tracer->links[--tracer->nr_links]);
 }
 
+static void handle_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct tracer *tracer = ctx;
+
+	tracer->on_sample(tracer->cookie, data, size);
+}
+
+static void handle_lost(void *ctx, int cpu, __u64 count)
+{
+	struct tracer *tracer = ctx;
+
+	tracer->lost += count;
+}
+
 /*
- * One trial: open, load and attach one form. Returns 0, a negative errno
- * whose reason is in trial_error (the form does not work here), or -EBADF
- * after printing a line itself (bad input: trying another form won't help).
+ * One trial: open, load and attach one form. Returns 0, or a negative errno
+ * with the reason in trial_error (the form does not work here), or with
+ * *fatal set after printing a line itself (bad input: another form would
+ * fail the same way).
  */
-static int try_backend(struct tracer *tracer, const struct options *opts, enum backend backend)
+static int try_backend(struct tracer *tracer, const struct options *opts, enum backend backend,
+		       bool *fatal)
 {
 	struct tcptrace_bpf *skel;
 	int err;
 
 	skel = tcptrace_bpf__open();
 	if (!skel) {
-		set_trial_error("opening the BPF object: %s", strerror(errno));
-		return -errno;
+		err = -errno;
+		set_trial_error("opening the BPF object: %s", strerror(-err));
+		return err;
 	}
 	tracer->skel = skel;
 	tracer->backend = backend;
 	select_programs(skel, backend);
 	set_filters(skel, opts);
-	if (opts->mntns_map_path && reuse_mntns_map(skel, opts->mntns_map_path))
-		return -EBADF;
+	if (opts->mntns_map_path) {
+		err = reuse_mntns_map(skel, opts->mntns_map_path);
+		if (err)
+			goto fatal;
+	}
 	err = tcptrace_bpf__load(skel);
 	if (err) {
 		set_trial_error("loading its programs: %s", strerror(-err));
 		return err;
 	}
-	if (fill_mntns_map(skel, opts))
-		return -EBADF;
+	err = fill_mntns_map(skel, opts);
+	if (err)
+		goto fatal;
+	/* Before attaching: an event sent with no reader is lost uncounted. */
+	tracer->pb = perf_buffer__new(bpf_map__fd(skel->maps.events), PERF_BUFFER_PAGES,
+				      handle_sample, handle_lost, tracer, NULL);
+	if (!tracer->pb) {
+		err = -errno;
+		fprintf(stderr, "tcptrace: cannot open the perf buffer: %s\n", strerror(-err));
+		goto fatal;
+	}
 	return attach_programs(tracer);
+fatal:
+	*fatal = true;
+	return err;
 }
 
 static void undo_trial(struct tracer *tracer)
 {
 	detach_programs(tracer);
+	perf_buffer__free(tracer->pb);
+	tracer->pb = NULL;
 	tcptrace_bpf__destroy(tracer->skel);
 	tracer->skel = NULL;
 }
@@ -239,11 +276,13 @@ static int choose_backend(struct tracer *tracer, const struct options *opts)
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		if (opts->backend != BACKEND_AUTO && opts->backend != order[i])
 			continue;
-		err = try_backend(tracer, opts, order[i]);
+		bool fatal = false;
+
+		err = try_backend(tracer, opts, order[i], &fatal);
 		if (!err)
 			return 0;
 		undo_trial(tracer);
-		if (err == -EBADF)
+		if (fatal)
 			return err;
 		if (opts->verbose)
 			fprintf(stderr, "tcptrace: the %s backend does not work here: %s\n",
@@ -260,24 +299,9 @@ static int choose_backend(struct tracer *tracer, const struct options *opts)
 	return err;
 }
 
-static void handle_sample(void *ctx, int cpu, void *data, __u32 size)
-{
-	struct tracer *tracer = ctx;
-
-	tracer->on_sample(tracer->cookie, data, size);
-}
-
-static void handle_lost(void *ctx, int cpu, __u64 count)
-{
-	struct tracer *tracer = ctx;
-
-	tracer->lost += count;
-}
-
 struct tracer *tracer_start(const struct options *opts, tracer_sample_fn on_sample, void *cookie)
 {
 	struct tracer *tracer;
-	int err;
 
 	verbose = opts->verbose;
 	libbpf_set_print(libbpf_print);
@@ -288,21 +312,13 @@ struct tracer *tracer_start(const struct options *opts, tracer_sample_fn on_samp
 	}
 	tracer->on_sample = on_sample;
 	tracer->cookie = cookie;
-	if (choose_backend(tracer, opts))
-		goto cleanup;
+	if (choose_backend(tracer, opts)) {
+		free(tracer);
+		return NULL;
+	}
 	if (opts->verbose)
 		fprintf(stderr, "tcptrace: using the %s backend\n", backend_name(tracer->backend));
-	tracer->pb = perf_buffer__new(bpf_map__fd(tracer->skel->maps.events), PERF_BUFFER_PAGES,
-				      handle_sample, handle_lost, tracer, NULL);
-	if (!tracer->pb) {
-		err = -errno;
-		fprintf(stderr, "tcptrace: cannot open the perf buffer: %s\n", strerror(-err));
-		goto cleanup;
-	}
 	return tracer;
-cleanup:
-	tracer_stop(tracer);
-	return NULL;
 }
 
 int tracer_poll(struct tracer *tracer, int timeout_ms)
