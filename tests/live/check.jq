@@ -20,7 +20,12 @@
 #            the returned fd, src = the accepted socket's local end (the
 #            listening port), dst = the peer;
 #   close    one per socket whose connection was established, by whoever
-#            dropped the last reference, fd = accept_fd = -1;
+#            dropped the last reference, fd = accept_fd = -1: also when
+#            the socket was already in CLOSE at that time (reset by the
+#            peer, or taken over by TIME_WAIT after a half-close), never
+#            twice (a lingering close() that sleeps while the state moves
+#            on), never from softirq's current task (ksoftirqd, swapper);
+#   no accept for a connection nobody accepted (refused, self-connect);
 #   IPv4-mapped addresses (::ffff:a.b.c.d) are reported as version 4.
 # A filter (-p, -m, --connect-only...) keeps some of them; the others,
 # and anything else from the case's processes or on its connections,
@@ -165,6 +170,17 @@ def order_checks($case; $sel):
           "\($case.label): \($cl[0].what | sub("^close of the "; "")) closed before \($cl[1].what | sub("^close of the "; ""))";
           "timestamps \($m[0][0].timestamp) and \($m[1][0].timestamp)");
 
+# A connection nobody accepted (refused, or a socket connected to itself)
+# has no accept event on its ports, from anyone.
+def no_accept_checks($case; $sel):
+  $case.facts.conns[] as $c
+  | select($c.accept == null)
+  | (if ($case.facts.conns | length) > 1 then " [\($c.label)]" else "" end) as $tag
+  | ([$c.local.port, $c.remote.port] | sort) as $pp
+  | [$sel[] | select(.type == "accept" and ([.src.port, .dst.port] | sort) == $pp)] as $m
+  | check($m == []; "\($case.label): no accept\($tag) (nobody accepted)";
+          "got \($m | length), by \($m | map(.proc.comm) | join(", "))");
+
 def leftover_checks($case; $sel):
   expected($case.facts) as $exp
   | [$sel[] | . as $ev | select(any($exp[]; . as $e | $ev | matches($e)) | not)] as $extra
@@ -173,7 +189,8 @@ def leftover_checks($case; $sel):
 
 def case_checks($case):
   case_events($case.facts) as $sel
-  | [event_checks($case; $sel), order_checks($case; $sel), leftover_checks($case; $sel)] as $lines
+  | [event_checks($case; $sel), order_checks($case; $sel),
+     no_accept_checks($case; $sel), leftover_checks($case; $sel)] as $lines
   | $lines[],
     (select(any($lines[]; startswith("FAIL")))
      | "#   \($case.label): tcpcase facts: \($case.facts | tojson)",

@@ -30,7 +30,8 @@ TCPCASE=$ROOT/build/tests/tcpcase
 READY_LINE='Tracing TCP connect, accept and close events... Hit Ctrl-C to end.'
 READY_TIMEOUT=${LIVE_READY_TIMEOUT:-60}
 EVENT_TIMEOUT=${LIVE_EVENT_TIMEOUT:-15}
-CASES="v4 v6 mapped refused refused-nb nb-late accept4-nb server-first passed dup exit-close thread"
+CASES="v4 v6 mapped refused refused-nb nb-late accept4-nb server-first passed dup exit-close thread
+       half-close linger peer-reset self-connect"
 CI_MODE=false
 [ "${CI:-}" = true ] && CI_MODE=true
 

@@ -63,10 +63,16 @@ enum op {
 	OP_SEND_FD,	/* SCM_RIGHTS over the unix socketpair */
 	OP_RECV_FD,
 	OP_EXIT,	/* _exit() with every fd still open */
+	OP_SHUTDOWN,	/* shutdown(fd, arg) */
+	OP_STATE_WAIT,	/* until tcpi_state is arg */
+	OP_RECV,	/* poll(POLLIN) then one recv(); its result is a fact */
+	OP_LINGER,	/* SO_LINGER { l_onoff = 1, l_linger = arg } */
+	OP_WRITE,	/* send arg bytes the peer may never read */
 };
 
 #define CONN_NONBLOCK	1	/* OP_CONNECT: non-blocking socket */
 #define CONN_THREAD	2	/* OP_CONNECT: connect() from a new thread */
+#define CONN_SELF	4	/* OP_CONNECT: bind addr:0, connect to that port */
 #define LISTEN_NONBLOCK	1	/* OP_LISTEN: non-blocking listener */
 
 struct endpoint {
@@ -96,6 +102,8 @@ struct reply {
 	int acceptq, backlog;	/* listener: tcpi_unacked, tcpi_sacked */
 	int retrans;		/* tcpi_total_retrans */
 	int nonblock;		/* O_NONBLOCK on the returned fd */
+	int nread;		/* OP_RECV: what recv() returned */
+	int revents;		/* OP_RECV: what poll() said */
 	struct endpoint local, peer;
 	double t_call, t_ret;	/* CLOCK_REALTIME before and after the call */
 };
@@ -375,11 +383,21 @@ static int connect_now(const struct request *rq, struct reply *rp)
 	errno = EINVAL;
 	if (make_addr(rq->family, rq->addr, rq->port, &ss, &len))
 		return step_failed(rp, "inet_pton");
-	to_endpoint(&ss, &rp->peer);
 	fd = socket(rq->family, type, 0);
 	if (fd < 0)
 		return step_failed(rp, "socket");
 	rp->fd = fd;
+	/* Simultaneous open with itself: the SYN it sends is the one it gets. */
+	if (rq->flags & CONN_SELF) {
+		if (bind(fd, (struct sockaddr *)&ss, len))
+			return step_failed(rp, "bind");
+		if (sock_endpoint(fd, false, &rp->local) < 0)
+			return step_failed(rp, "getsockname");
+		errno = EINVAL;
+		if (make_addr(rq->family, rq->addr, rp->local.port, &ss, &len))
+			return step_failed(rp, "inet_pton");
+	}
+	to_endpoint(&ss, &rp->peer);
 	rp->tid = gettid();
 	rp->t_call = now();
 	ret = connect(fd, (struct sockaddr *)&ss, len);
@@ -527,6 +545,84 @@ static int do_recv_fd(const struct request *rq, struct reply *rp)
 	return 0;
 }
 
+static int do_shutdown(const struct request *rq, struct reply *rp)
+{
+	rp->tid = gettid();
+	rp->t_call = now();
+	if (shutdown(rq->fd, rq->arg))
+		return step_failed(rp, "shutdown");
+	return tcp_info(rq->fd, rp);
+}
+
+/* A condition poll, like do_queue_wait: state changes happen in softirq. */
+static int do_state_wait(const struct request *rq, struct reply *rp)
+{
+	struct timespec ms = { .tv_nsec = 1000000 };
+	int i, ret;
+
+	for (i = 0; i < POLL_MS; i++) {
+		ret = tcp_info(rq->fd, rp);
+		if (ret || rp->state == rq->arg)
+			return ret;
+		nanosleep(&ms, NULL);
+	}
+	errno = ETIMEDOUT;
+	return step_failed(rp, "waiting for a TCP state");
+}
+
+/* EOF, data or an error (ECONNRESET) are all results for the parent. */
+static int do_recv(const struct request *rq, struct reply *rp)
+{
+	struct pollfd pfd = { .fd = rq->fd, .events = POLLIN };
+	char buf[4096];
+	ssize_t n;
+	int ret;
+
+	rp->tid = gettid();
+	rp->t_call = now();
+	ret = poll(&pfd, 1, POLL_MS);
+	if (ret < 0)
+		return step_failed(rp, "poll");
+	errno = ETIMEDOUT;
+	if (ret == 0)
+		return step_failed(rp, "poll(POLLIN)");
+	rp->revents = pfd.revents;
+	n = recv(rq->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	rp->nread = n;
+	rp->call_errno = n < 0 ? errno : 0;
+	rp->t_ret = now();
+	return tcp_info(rq->fd, rp);
+}
+
+static int do_linger(const struct request *rq, struct reply *rp)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = rq->arg };
+
+	rp->tid = gettid();
+	if (setsockopt(rq->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)))
+		return step_failed(rp, "setsockopt(SO_LINGER)");
+	return 0;
+}
+
+static int do_write(const struct request *rq, struct reply *rp)
+{
+	char buf[4096];
+	ssize_t n;
+
+	rp->tid = gettid();
+	errno = EINVAL;
+	if (rq->arg <= 0 || rq->arg > (int)sizeof(buf))
+		return step_failed(rp, "write: bad length");
+	memset(buf, 'd', rq->arg);
+	n = send(rq->fd, buf, rq->arg, MSG_NOSIGNAL);
+	if (n < 0)
+		return step_failed(rp, "send");
+	errno = EAGAIN;
+	if (n != rq->arg)
+		return step_failed(rp, "send: short write");
+	return tcp_info(rq->fd, rp);
+}
+
 static int agent_do(const struct request *rq, struct reply *rp)
 {
 	switch (rq->op) {
@@ -557,6 +653,16 @@ static int agent_do(const struct request *rq, struct reply *rp)
 	case OP_EXIT:
 		rp->tid = gettid();
 		return 0;
+	case OP_SHUTDOWN:
+		return do_shutdown(rq, rp);
+	case OP_STATE_WAIT:
+		return do_state_wait(rq, rp);
+	case OP_RECV:
+		return do_recv(rq, rp);
+	case OP_LINGER:
+		return do_linger(rq, rp);
+	case OP_WRITE:
+		return do_write(rq, rp);
 	}
 	errno = ENOSYS;
 	return step_failed(rp, "unknown request");
@@ -925,8 +1031,8 @@ static struct conn *accept_finish(int op, bool blocked)
 }
 
 /* A close that drops the last reference to an established connection. */
-static void close_last(struct conn *c, const char *side, const char *role,
-		       int fd)
+static struct reply close_last(struct conn *c, const char *side,
+			       const char *role, int fd)
 {
 	struct agent *a = agent(role);
 	struct reply rp = call(a, OP_CLOSE, fd, 0);
@@ -936,6 +1042,7 @@ static void close_last(struct conn *c, const char *side, const char *role,
 	cf->by = a;
 	cf->tid = rp.tid;
 	cf->t = rp.t_ret;
+	return rp;
 }
 
 /* A close that must not be reported: a listener, a dup, a failed socket. */
@@ -1180,6 +1287,121 @@ static void case_thread(void)
 	close_other("server", sc.rl.fd);
 }
 
+static const char *state_name(int state)
+{
+	static const char *const names[] = {
+		"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",
+		"FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK",
+		"LISTEN", "CLOSING", "NEW_SYN_RECV",
+	};
+
+	return state > 0 && state < (int)(sizeof(names) / sizeof(names[0])) ?
+	       names[state] : "?";
+}
+
+/* One recv() by role on fd must give nread (0: EOF; -1: call_errno). */
+static struct reply expect_recv(const char *role, int fd, int nread,
+				int call_errno)
+{
+	struct reply rp = call(agent(role), OP_RECV, fd, 0);
+
+	if (rp.nread != nread || rp.call_errno != call_errno)
+		fatal("%s: recv() gave %d '%s', expected %d '%s'", role,
+		      rp.nread, errname(rp.call_errno), nread,
+		      errname(call_errno));
+	return rp;
+}
+
+static void expect_state(const char *what, const struct reply *rp, int state)
+{
+	if (rp->state != state)
+		fatal("%s: state %s, expected %s", what, state_name(rp->state),
+		      state_name(state));
+}
+
+/*
+ * The client shuts down its sending side and waits in FIN_WAIT2; the
+ * server reads EOF and closes; the server's FIN moves the client's socket
+ * to TIME_WAIT, which leaves the original socket in CLOSE while the fd is
+ * still open. Only then does the client close it: that close is the last
+ * reference to an established connection all the same.
+ */
+static void case_half_close(void)
+{
+	struct conn *c = one_connection(AF_INET, "127.0.0.1", 0);
+	struct reply rp;
+
+	call(agent("client"), OP_SHUTDOWN, c->rc.fd, SHUT_WR);
+	call(agent("client"), OP_STATE_WAIT, c->rc.fd, TCP_FIN_WAIT2);
+	rp = expect_recv("server", c->ra.fd, 0, 0);
+	expect_state("server after EOF", &rp, TCP_CLOSE_WAIT);
+	close_last(c, "server", "server", c->ra.fd);
+	rp = expect_recv("client", c->rc.fd, 0, 0);
+	expect_state("client after EOF", &rp, TCP_CLOSE);
+	note("\"client_state_at_close\":\"%s\"", state_name(rp.state));
+	close_last(c, "client", "client", c->rc.fd);
+	close_other("server", sc.rl.fd);
+}
+
+/*
+ * SO_LINGER {1, 5} and unread data in flight: the client's close() waits
+ * in sk_stream_wait_close, its file released but the socket not orphaned
+ * yet, while the ACK of its FIN (delayed by the peer) moves it from
+ * FIN_WAIT1 to FIN_WAIT2, in softirq. Still one close, by the client.
+ */
+static void case_linger(void)
+{
+	struct conn *c = one_connection(AF_INET, "127.0.0.1", 0);
+	struct reply rp;
+
+	call(agent("client"), OP_LINGER, c->rc.fd, 5);
+	call(agent("client"), OP_WRITE, c->rc.fd, 1000);
+	rp = close_last(c, "client", "client", c->rc.fd);
+	note("\"linger_close_ms\":%.3f", (rp.t_ret - rp.t_call) * 1000);
+	close_last(c, "server", "server", c->ra.fd);
+	close_other("server", sc.rl.fd);
+}
+
+/*
+ * The server closes with SO_LINGER {1, 0}: a RST. The client's socket goes
+ * to CLOSE in softirq while its fd is open; the client sees ECONNRESET,
+ * then closes: the last reference to a connection that was established.
+ */
+static void case_peer_reset(void)
+{
+	struct conn *c = one_connection(AF_INET, "127.0.0.1", 0);
+	struct reply rp;
+
+	call(agent("server"), OP_LINGER, c->ra.fd, 0);
+	close_last(c, "server", "server", c->ra.fd);
+	rp = expect_recv("client", c->rc.fd, -1, ECONNRESET);
+	expect_state("client after the RST", &rp, TCP_CLOSE);
+	note("\"client_recv\":\"%s\",\"client_state_at_close\":\"%s\"",
+	     errname(rp.call_errno), state_name(rp.state));
+	close_last(c, "client", "client", c->rc.fd);
+	close_other("server", sc.rl.fd);
+}
+
+/*
+ * One socket bound to 127.0.0.1:P connects to 127.0.0.1:P: simultaneous
+ * open with itself (SYN_SENT -> SYN_RECV -> ESTABLISHED). One connect,
+ * no accept, one close.
+ */
+static void case_self_connect(void)
+{
+	struct conn *c = connect_to("client", "client", "127.0.0.1", CONN_SELF);
+
+	expect_connect(c, 0);
+	if (c->rc.local.port != c->rc.peer.port ||
+	    strcmp(c->rc.local.addr, c->rc.peer.addr))
+		fatal("connected %s:%d to %s:%d, not to itself",
+		      c->rc.local.addr, c->rc.local.port, c->rc.peer.addr,
+		      c->rc.peer.port);
+	expect_state("self-connected socket", &c->rc, TCP_ESTABLISHED);
+	note("\"port\":%d", c->rc.local.port);
+	close_last(c, "client", "client", c->rc.fd);
+}
+
 #define SERVER	{ "server", "tc-server", false }
 #define CLIENT	{ "client", "tc-client", false }
 
@@ -1198,6 +1420,10 @@ static const struct case_spec cases[] = {
 	{ "dup", case_dup, false, { SERVER, CLIENT } },
 	{ "exit-close", case_exit_close, false, { SERVER, CLIENT } },
 	{ "thread", case_thread, false, { SERVER, CLIENT } },
+	{ "half-close", case_half_close, false, { SERVER, CLIENT } },
+	{ "linger", case_linger, false, { SERVER, CLIENT } },
+	{ "peer-reset", case_peer_reset, false, { SERVER, CLIENT } },
+	{ "self-connect", case_self_connect, false, { CLIENT } },
 };
 
 /* ---- facts: one JSON line ---- */
