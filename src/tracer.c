@@ -53,34 +53,43 @@ static void set_trial_error(const char *fmt, ...)
 #define FORM(b) (1u << (b))
 #define ALL_FORMS (FORM(BACKEND_FENTRY) | FORM(BACKEND_KPROBE) | FORM(BACKEND_TRACEPOINT))
 
-/* Load only the backend's programs, so no kernel sees one it can't take. */
-static void select_programs(struct tcptrace_bpf *skel, enum backend backend)
+#define CONNECT TYPE_BIT(EVENT_CONNECT)
+#define ACCEPT TYPE_BIT(EVENT_ACCEPT)
+#define CLOSE TYPE_BIT(EVENT_CLOSE)
+
+/*
+ * Load only the backend's programs, so no kernel sees one it can't take,
+ * and of those only the ones the requested event types need, so that
+ * --connect-only costs nothing on accept() and close.
+ */
+static void select_programs(struct tcptrace_bpf *skel, enum backend backend, __u32 type_mask)
 {
 	const struct {
 		struct bpf_program *prog;
 		unsigned int forms;
+		__u32 types;
 	} progs[] = {
-		{ skel->progs.sys_connect_e, ALL_FORMS },
-		{ skel->progs.sys_connect_x, ALL_FORMS },
-		{ skel->progs.sys_accept_e, ALL_FORMS },
-		{ skel->progs.sys_accept4_e, ALL_FORMS },
-		{ skel->progs.sys_accept_x, ALL_FORMS },
-		{ skel->progs.sys_accept4_x, ALL_FORMS },
-		{ skel->progs.sched_exit, ALL_FORMS },
-		{ skel->progs.ig_tcp_v4_co_e, FORM(BACKEND_KPROBE) },
-		{ skel->progs.ig_tcp_v6_co_e, FORM(BACKEND_KPROBE) },
-		{ skel->progs.ig_tcp_v4_co_x, FORM(BACKEND_KPROBE) },
-		{ skel->progs.ig_tcp_v6_co_x, FORM(BACKEND_KPROBE) },
-		{ skel->progs.ig_tcp_state, FORM(BACKEND_KPROBE) },
-		{ skel->progs.ig_tcp_accept, FORM(BACKEND_KPROBE) },
-		{ skel->progs.ig_tcp_close, FORM(BACKEND_KPROBE) },
-		{ skel->progs.fx_tcp_v4_co_x, FORM(BACKEND_FENTRY) },
-		{ skel->progs.fx_tcp_v6_co_x, FORM(BACKEND_FENTRY) },
-		{ skel->progs.fe_tcp_state, FORM(BACKEND_FENTRY) },
-		{ skel->progs.fx_tcp_accept, FORM(BACKEND_FENTRY) },
-		{ skel->progs.fe_tcp_close, FORM(BACKEND_FENTRY) },
-		{ skel->progs.tp_sock_state, FORM(BACKEND_TRACEPOINT) },
-		{ skel->progs.tp_destroy_sock, FORM(BACKEND_TRACEPOINT) },
+		{ skel->progs.sys_connect_e, ALL_FORMS, CONNECT },
+		{ skel->progs.sys_connect_x, ALL_FORMS, CONNECT },
+		{ skel->progs.sys_accept_e, ALL_FORMS, ACCEPT },
+		{ skel->progs.sys_accept4_e, ALL_FORMS, ACCEPT },
+		{ skel->progs.sys_accept_x, ALL_FORMS, ACCEPT },
+		{ skel->progs.sys_accept4_x, ALL_FORMS, ACCEPT },
+		{ skel->progs.sched_exit, ALL_FORMS, CLOSE },
+		{ skel->progs.ig_tcp_v4_co_e, FORM(BACKEND_KPROBE), CONNECT },
+		{ skel->progs.ig_tcp_v6_co_e, FORM(BACKEND_KPROBE), CONNECT },
+		{ skel->progs.ig_tcp_v4_co_x, FORM(BACKEND_KPROBE), CONNECT },
+		{ skel->progs.ig_tcp_v6_co_x, FORM(BACKEND_KPROBE), CONNECT },
+		{ skel->progs.ig_tcp_state, FORM(BACKEND_KPROBE), CONNECT | CLOSE },
+		{ skel->progs.ig_tcp_accept, FORM(BACKEND_KPROBE), ACCEPT },
+		{ skel->progs.ig_tcp_close, FORM(BACKEND_KPROBE), CLOSE },
+		{ skel->progs.fx_tcp_v4_co_x, FORM(BACKEND_FENTRY), CONNECT },
+		{ skel->progs.fx_tcp_v6_co_x, FORM(BACKEND_FENTRY), CONNECT },
+		{ skel->progs.fe_tcp_state, FORM(BACKEND_FENTRY), CONNECT | CLOSE },
+		{ skel->progs.fx_tcp_accept, FORM(BACKEND_FENTRY), ACCEPT },
+		{ skel->progs.fe_tcp_close, FORM(BACKEND_FENTRY), CLOSE },
+		{ skel->progs.tp_sock_state, FORM(BACKEND_TRACEPOINT), CONNECT | CLOSE },
+		{ skel->progs.tp_destroy_sock, FORM(BACKEND_TRACEPOINT), CLOSE },
 	};
 	struct bpf_program *prog;
 	size_t i;
@@ -88,7 +97,8 @@ static void select_programs(struct tcptrace_bpf *skel, enum backend backend)
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, false);
 	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
-		bpf_program__set_autoload(progs[i].prog, progs[i].forms & FORM(backend));
+		bpf_program__set_autoload(progs[i].prog, (progs[i].forms & FORM(backend)) &&
+							 (progs[i].types & type_mask));
 }
 
 static void set_filters(struct tcptrace_bpf *skel, const struct options *opts)
@@ -225,7 +235,7 @@ static int try_backend(struct tracer *tracer, const struct options *opts, enum b
 	}
 	tracer->skel = skel;
 	tracer->backend = backend;
-	select_programs(skel, backend);
+	select_programs(skel, backend, opts->type_mask);
 	set_filters(skel, opts);
 	if (opts->mntns_map_path) {
 		err = reuse_mntns_map(skel, opts->mntns_map_path);
