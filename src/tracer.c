@@ -10,12 +10,17 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <linux/perf_event.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "tcptrace.skel.h"
 #include "tracer.h"
 
 #define PERF_BUFFER_PAGES 64
+/* Wake the reader once per this many events, not per event: a wakeup per
+ * connect/accept/close costs the traced workload much of its connection
+ * rate. What a quiet CPU holds back is read at the next poll timeout. */
+#define WAKEUP_EVENTS 32
 #define MAX_LINKS 32
 
 struct tracer {
@@ -25,6 +30,7 @@ struct tracer {
 	int nr_links;
 	enum backend backend;
 	unsigned long long lost;
+	unsigned long long samples;
 	tracer_sample_fn on_sample;
 	void *cookie;
 };
@@ -201,18 +207,50 @@ static void detach_programs(struct tracer *tracer)
 		bpf_link__destroy(tracer->links[--tracer->nr_links]);
 }
 
-static void handle_sample(void *ctx, int cpu, void *data, __u32 size)
+/* The records of a BPF output perf event, as the kernel writes them. */
+struct sample_record {
+	struct perf_event_header header;
+	__u32 size;
+	char data[];
+};
+
+struct lost_record {
+	struct perf_event_header header;
+	__u64 id;
+	__u64 lost;
+};
+
+static enum bpf_perf_event_ret handle_record(void *ctx, int cpu, struct perf_event_header *header)
 {
 	struct tracer *tracer = ctx;
 
-	tracer->on_sample(tracer->cookie, data, size);
+	switch (header->type) {
+	case PERF_RECORD_SAMPLE: {
+		struct sample_record *sample = (struct sample_record *)header;
+
+		tracer->samples++;
+		tracer->on_sample(tracer->cookie, sample->data, sample->size);
+		break;
+	}
+	case PERF_RECORD_LOST:
+		tracer->lost += ((struct lost_record *)header)->lost;
+		break;
+	}
+	return LIBBPF_PERF_EVENT_CONT;
 }
 
-static void handle_lost(void *ctx, int cpu, __u64 count)
+static struct perf_buffer *open_perf_buffer(struct tracer *tracer)
 {
-	struct tracer *tracer = ctx;
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_type = PERF_SAMPLE_RAW,
+		.sample_period = 1,
+		.wakeup_events = WAKEUP_EVENTS,
+	};
 
-	tracer->lost += count;
+	return perf_buffer__new_raw(bpf_map__fd(tracer->skel->maps.events), PERF_BUFFER_PAGES,
+				    &attr, handle_record, tracer, NULL);
 }
 
 /*
@@ -251,8 +289,7 @@ static int try_backend(struct tracer *tracer, const struct options *opts, enum b
 	if (err)
 		goto fatal;
 	/* Before attaching: an event sent with no reader is lost uncounted. */
-	tracer->pb = perf_buffer__new(bpf_map__fd(skel->maps.events), PERF_BUFFER_PAGES,
-				      handle_sample, handle_lost, tracer, NULL);
+	tracer->pb = open_perf_buffer(tracer);
 	if (!tracer->pb) {
 		err = -errno;
 		fprintf(stderr, "tcptrace: cannot open the perf buffer: %s\n", strerror(-err));
@@ -333,7 +370,17 @@ struct tracer *tracer_start(const struct options *opts, tracer_sample_fn on_samp
 
 int tracer_poll(struct tracer *tracer, int timeout_ms)
 {
-	return perf_buffer__poll(tracer->pb, timeout_ms);
+	unsigned long long before = tracer->samples;
+	int err;
+
+	err = perf_buffer__poll(tracer->pb, timeout_ms);
+	if (err < 0)
+		return err;
+	/* Fewer than WAKEUP_EVENTS events woke nobody: read them now. */
+	err = perf_buffer__consume(tracer->pb);
+	if (err < 0)
+		return err;
+	return tracer->samples - before;
 }
 
 unsigned long long tracer_lost_events(const struct tracer *tracer)

@@ -17,7 +17,8 @@ typedef void (*tracer_sample_fn)(void *cookie, const void *data, size_t size);
  * and returns NULL.
  */
 struct tracer *tracer_start(const struct options *opts, tracer_sample_fn on_sample, void *cookie);
-/* Returns the number of samples handled, or -errno (-EINTR on a signal). */
+/* Waits up to timeout_ms, then handles every sample waiting. Returns the
+ * number handled, or -errno (-EINTR on a signal). */
 int tracer_poll(struct tracer *tracer, int timeout_ms);
 unsigned long long tracer_lost_events(const struct tracer *tracer);
 enum backend tracer_backend(const struct tracer *tracer);
