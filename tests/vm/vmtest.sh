@@ -7,13 +7,13 @@
 # of them even when one fails, then sums up with "vmtest: B PASS|FAIL" lines.
 #
 #   VMTEST_BACKENDS         the backends ("kprobe fentry tracepoint auto")
-#   VMTEST_BACKEND_TIMEOUT  seconds for one backend's run (300)
+#   VMTEST_BACKEND_TIMEOUT  seconds for one backend's run (200)
 #   VMTEST_VERBOSE=1        the guest's whole console (see vm-run.sh)
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BACKENDS=${VMTEST_BACKENDS:-kprobe fentry tracepoint auto}
-PER=${VMTEST_BACKEND_TIMEOUT:-300}
+PER=${VMTEST_BACKEND_TIMEOUT:-200}
 LOG=
 
 die()
@@ -64,22 +64,44 @@ summary()
 	done
 }
 
+# One guest boot for the backends $@, its console appended to $LOG.
+run_guest()
+{
+	# Every backend's budget plus a minute for the boot. Through tee to find
+	# the results; sh has no pipefail, so vm-run's status goes by file.
+	{
+		st=0
+		tests/vm/vm-run.sh --timeout $(($# * (PER + 10) + 60)) -- \
+			sh -c "$GUEST" vmtest "$PER" "$@" || st=$?
+		echo $st >"$LOG.st"
+	} | tee -a "$LOG"
+	st=$(cat "$LOG.st")
+}
+
+# The backends the log has no verdict for.
+unfinished()
+{
+	for b in $BACKENDS; do
+		grep -qE "^vmtest: $b (PASS|FAIL)" "$LOG" || printf '%s ' "$b"
+	done
+}
+
 main()
 {
 	cd "$TOP"
 	check_inputs
 	LOG=$(mktemp "${TMPDIR:-/tmp}/vmtest.XXXXXX")
 	trap 'rm -f "$LOG" "$LOG.st" "$LOG.sum"' EXIT
-	# The whole run: every backend's budget plus a minute for the boot.
-	# Through tee to find the results; sh has no pipefail, so vm-run's
-	# status goes by file.
-	{
-		st=0
-		tests/vm/vm-run.sh --timeout $(($(echo $BACKENDS | wc -w) * (PER + 10) + 60)) -- \
-			sh -c "$GUEST" vmtest "$PER" $BACKENDS || st=$?
-		echo $st >"$LOG.st"
-	} | tee "$LOG"
-	st=$(cat "$LOG.st")
+	run_guest $BACKENDS
+	# Once so far (of some 40 runs, under heavy host load) the emulated guest locked
+	# up (soft lockup on both vCPUs) while tcptrace attached: no verdict
+	# then, not a failed check. Boot once more for what did not finish;
+	# a failed check is never retried.
+	left=$(unfinished)
+	if [ -n "$left" ] && [ "$st" != 0 ]; then
+		echo "vmtest: the guest run failed (vm-run status $st) before a verdict for: $left; booting once more for them"
+		run_guest $left
+	fi
 	summary "$LOG" | tee "$LOG.sum"
 	if grep -q 'did not run' "$LOG.sum"; then
 		die "the guest run failed (vm-run status $st)"
