@@ -94,8 +94,13 @@ static void report_losses(struct tracer *tracer, struct output *output)
 {
 	unsigned long long lost = tracer_lost_events(tracer);
 
+	unsigned long long skipped = tracer_skipped_runs(tracer);
+
 	if (lost)
 		fprintf(stderr, "tcptrace: lost %llu events (the reader fell behind the kernel)\n", lost);
+	if (skipped)
+		fprintf(stderr, "tcptrace: the kernel skipped %llu runs of its programs (another BPF program was running on that CPU); events may be missing\n",
+			skipped);
 	if (output->bad_samples)
 		fprintf(stderr, "tcptrace: dropped %llu malformed samples\n", output->bad_samples);
 }
@@ -129,6 +134,10 @@ int main(int argc, char **argv)
 	fprintf(stderr, "Tracing TCP connect, accept and close events... Hit Ctrl-C to end.\n");
 
 	err = trace_loop(tracer, &output, opts.timeout_s);
+	/* The kernel holds up to WAKEUP_EVENTS - 1 events per CPU unannounced:
+	 * read them before leaving. */
+	if (!err && tracer_poll(tracer, 0) > 0)
+		fflush(output.out);
 	report_losses(tracer, &output);
 	tracer_stop(tracer);
 	return err ? 1 : 0;

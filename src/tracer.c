@@ -27,6 +27,7 @@ struct tracer {
 	struct tcptrace_bpf *skel;
 	struct perf_buffer *pb;
 	struct bpf_link *links[MAX_LINKS];
+	struct bpf_program *linked_progs[MAX_LINKS];
 	int nr_links;
 	enum backend backend;
 	unsigned long long lost;
@@ -196,6 +197,7 @@ static int attach_programs(struct tracer *tracer)
 					bpf_program__section_name(prog), strerror(-err));
 			return err;
 		}
+		tracer->linked_progs[tracer->nr_links] = prog;
 		tracer->links[tracer->nr_links++] = link;
 	}
 	return 0;
@@ -386,6 +388,27 @@ int tracer_poll(struct tracer *tracer, int timeout_ms)
 unsigned long long tracer_lost_events(const struct tracer *tracer)
 {
 	return tracer->lost;
+}
+
+/*
+ * Runs of our programs the kernel skipped because another BPF program was
+ * already running on that CPU (a softirq state change that interrupted a
+ * syscall hook, say): each may be a missing event, with no trace in the
+ * perf buffer's lost count.
+ */
+unsigned long long tracer_skipped_runs(const struct tracer *tracer)
+{
+	unsigned long long skipped = 0;
+	int i;
+
+	for (i = 0; i < tracer->nr_links; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(tracer->linked_progs[i]), &info, &len))
+			skipped += info.recursion_misses;
+	}
+	return skipped;
 }
 
 enum backend tracer_backend(const struct tracer *tracer)

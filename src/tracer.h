@@ -21,6 +21,7 @@ struct tracer *tracer_start(const struct options *opts, tracer_sample_fn on_samp
  * number handled, or -errno (-EINTR on a signal). */
 int tracer_poll(struct tracer *tracer, int timeout_ms);
 unsigned long long tracer_lost_events(const struct tracer *tracer);
+unsigned long long tracer_skipped_runs(const struct tracer *tracer);
 enum backend tracer_backend(const struct tracer *tracer);
 void tracer_stop(struct tracer *tracer);
 
