@@ -38,7 +38,8 @@
 # stderr to another), wait for its ready line on stderr, run connrate, wait
 # DRAIN, SIGINT, wait for its exit (status 0 required), then count the events
 # whose comm is connrate-cli/connrate-srv (4 per connection: connect, accept,
-# two closes) and collect any "lost N events" line. Just before SIGINT it also
+# two closes) and collect what else it printed on stderr ("lost N events"...).
+# Just before SIGINT it also
 # reads, from /proc/PID/fdinfo of tcptrace's BPF program fds, the sum of their
 # recursion_misses (runs the kernel skipped because another BPF program was
 # running on that CPU: events lost without a "lost" line), and tcptrace's CPU
@@ -52,6 +53,8 @@ set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=scripts/proc.sh
+. "$ROOT/scripts/proc.sh"
 OUT=$ROOT/build/bench
 CONNRATE=$OUT/connrate
 READY_LINE='Tracing TCP connect, accept and close events... Hit Ctrl-C to end.'
@@ -169,32 +172,6 @@ NV=${#V_LABEL[@]}
 
 # ---- one measurement ----
 
-alive() {
-	local stat
-
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	[ "${stat%% *}" != Z ]
-}
-
-# Wait up to $2 seconds for $1 to end; its status in WAIT_RC (or "timeout").
-wait_bounded() {
-	local pid=$1 deadline=$((SECONDS + $2))
-
-	while alive "$pid" && [ $SECONDS -lt $deadline ]; do
-		sleep 0.05
-	done
-	if alive "$pid"; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		WAIT_RC=timeout
-		return 1
-	fi
-	wait "$pid"
-	WAIT_RC=$?
-	return 0
-}
-
 # Run connrate; its JSON line in CR_JSON, rate and count in CR_RATE, CR_CONNS.
 # (In the background, so that a signal to this script is handled at once.)
 run_connrate() {
@@ -257,7 +234,7 @@ recursion_misses() {
 # Measure variant $1 in round $2: append a line to the TSV.
 measure() {
 	local v=$1 round=$2 bin=${V_BIN[$1]} mode=${V_MODE[$1]}
-	local args=() out=$TMP/out err=$TMP/err deadline counts="- - - -" lost=0 lostline
+	local args=() out=$TMP/out err=$TMP/err deadline counts="- - - -" lost=0 lostline line
 	local misses=- ticks=- t0
 
 	if [ "$mode" = none ]; then
@@ -286,12 +263,15 @@ measure() {
 			die "${V_LABEL[$v]}: tcptrace did not exit within ${STOP_TIMEOUT}s of SIGINT"
 		TRACER_PID=
 		[ "$WAIT_RC" = 0 ] || die "${V_LABEL[$v]}: tcptrace exited with status $WAIT_RC: $(cat "$err")"
-		lostline=$(grep -E '^tcptrace: (lost|dropped) ' "$err")
+		# "lost N events", and any other line tcptrace printed besides the ready line.
+		lostline=$(grep -vxF "$READY_LINE" "$err")
 		if [ -n "$lostline" ]; then
-			lost=$(sed -n 's/^tcptrace: lost \([0-9]*\) events.*/\1/p' <<<"$lostline")
+			lost=$(sed -n 's/^tcptrace: lost \([0-9]*\) events.*/\1/p' <<<"$lostline" | head -n 1)
 			lost=${lost:-0}
-			echo "bench: round $round, ${V_LABEL[$v]}: $lostline" >&2
-			echo "$round	${V_LABEL[$v]}	$lostline" >>"$OUT/last-run.lost"
+			while IFS= read -r line; do
+				echo "bench: round $round, ${V_LABEL[$v]}: $line" >&2
+				echo "$round	${V_LABEL[$v]}	$line" >>"$OUT/last-run.lost"
+			done <<<"$lostline"
 		fi
 		[ "$mode" != null ] && counts=$(count_events "$mode" "$out")
 		rm -f "$TMP/out" "$err"
@@ -382,9 +362,9 @@ END {
 
 if [ -s "$OUT/last-run.lost" ]; then
 	echo
-	echo "tcptrace reported on stderr (round, variant, line):"
+	echo "tcptrace printed on stderr (round, variant, line):"
 	sed 's/^/  /' "$OUT/last-run.lost"
 else
-	echo "tcptrace reported no lost events."
+	echo "tcptrace printed nothing on stderr but its ready line."
 fi
 echo "raw measurements: ${OUT#"$ROOT"/}/last-run.tsv"

@@ -22,6 +22,8 @@ set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=scripts/proc.sh
+. "$ROOT/scripts/proc.sh"
 CHECK_JQ=$HERE/check.jq
 BACKEND=
 EXPECT_BACKEND=
@@ -93,32 +95,6 @@ summary() {
 }
 
 # ---- processes and files ----
-
-alive() {
-	local stat
-
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	[ "${stat%% *}" != Z ]
-}
-
-# Wait up to $2 seconds for pid $1 to end; its exit status in WAIT_RC.
-wait_bounded() {
-	local pid=$1 deadline=$((SECONDS + $2))
-
-	while alive "$pid" && [ $SECONDS -lt $deadline ]; do
-		sleep 0.1
-	done
-	if alive "$pid"; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		WAIT_RC=timeout
-		return 1
-	fi
-	wait "$pid"
-	WAIT_RC=$?
-	return 0
-}
 
 cleanup() {
 	local pid pin
