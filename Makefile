@@ -43,7 +43,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_HELPER := $(OUTPUT)/tests/tcpcase
 
 BUILD_DEPS := clang llvm gcc make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static
+TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils
 
 .PHONY: all clean install test unit live vmtest deps test-deps vmlinux
 .DELETE_ON_ERROR:
