@@ -235,11 +235,16 @@ stop_tracer() {
 		fail "$run: tcptrace exits 0 on SIGINT (got $WAIT_RC)"
 	fi
 	TRACER_PID=
-	if [ "$(grep -c '' "$TMP/$run.err")" -eq 1 ] &&
+	# The kernel may skip a tracepoint program while another BPF program
+	# runs on that CPU; tcptrace reports that, and the event checks tell
+	# whether anything of ours went missing. Any other line is a failure.
+	grep -E "^tcptrace: the kernel skipped [0-9]+ runs of its programs" "$TMP/$run.err" |
+		sed 's/^/# note: /'
+	if [ "$(grep -vcE "^tcptrace: the kernel skipped [0-9]+ runs of its programs" "$TMP/$run.err")" -eq 1 ] &&
 	   grep -qxF "$READY_LINE" "$TMP/$run.err"; then
-		pass "$run: stderr is exactly the ready line"
+		pass "$run: stderr is the ready line (and no report of lost events)"
 	else
-		fail "$run: stderr is exactly the ready line; it was:"
+		fail "$run: stderr is the ready line (and no report of lost events); it was:"
 		detail "$TMP/$run.err"
 	fi
 }
