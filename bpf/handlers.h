@@ -286,12 +286,12 @@ static __always_inline void sock_destroyed(void *ctx, struct sock *sk)
  * fput() and tcp_close(); the mark rules out a second report when close()
  * sleeps (SO_LINGER) and the backlog moves the socket on again.
  */
-static __always_inline bool close_by_release(struct sock *sk)
+static __always_inline bool close_by_release(struct sock *sk, bool released)
 {
 	__u64 key = (__u64)sk;
 	__u8 reported = CLOSE_REPORTED;
 
-	if (!BPF_CORE_READ(sk, sk_lock.owned) || !sock_file_released(sk))
+	if (!released || !BPF_CORE_READ(sk, sk_lock.owned))
 		return false;
 	return !bpf_map_update_elem(&closed_sock, &key, &reported, BPF_NOEXIST);
 }
@@ -305,6 +305,8 @@ static __always_inline void sock_state_changed(void *ctx, struct sock *sk, int o
 					       int newstate, bool tracepoint_form)
 {
 	__u64 key = (__u64)sk;
+	struct file *file;
+	bool released;
 
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
 		/* A new connect on sk, inside tcp_v[46]_connect: forget what
@@ -319,11 +321,16 @@ static __always_inline void sock_state_changed(void *ctx, struct sock *sk, int o
 		connect_state(ctx, sk, oldstate, newstate);
 		return;
 	}
-	if (!state_was_established(oldstate) || !BPF_CORE_READ(sk, sk_socket, file))
+	/* Only the tracepoint form sees closes here; the others need CLOSE. */
+	if (!state_was_established(oldstate) || (!tracepoint_form && newstate != TCP_CLOSE))
 		return;
-	if (tracepoint_form && close_by_release(sk)) {
+	file = BPF_CORE_READ(sk, sk_socket, file);
+	if (!file)
+		return;
+	released = file_released(file);
+	if (tracepoint_form && close_by_release(sk, released)) {
 		emit_close(ctx, sk);
-	} else if (newstate == TCP_CLOSE && !sock_file_released(sk)) {
+	} else if (newstate == TCP_CLOSE && !released) {
 		__u8 mark = CLOSED_OPEN;
 
 		bpf_map_update_elem(&closed_sock, &key, &mark, BPF_ANY);

@@ -92,17 +92,13 @@ static __always_inline struct sock *tcp_sock_from_fd(long fd)
 }
 
 /*
- * True while the socket's file is being released: the last reference is
+ * True while a socket's file is being released: the last reference is
  * gone and tcp_close() is running on behalf of whoever dropped it (close(),
  * exit, exec, dup2 ...). tcp_close() changes the state before it orphans
  * the socket, so at that state change sk_socket->file is still there.
  */
-static __always_inline bool sock_file_released(struct sock *sk)
+static __always_inline bool file_released(struct file *file)
 {
-	struct file *file = BPF_CORE_READ(sk, sk_socket, file);
-
-	if (!file)
-		return false;
 	if (bpf_core_field_exists(struct file___f_ref, f_ref)) {
 		struct file___f_ref *f = (void *)file;
 
