@@ -31,9 +31,9 @@ LDLIBS_BPF := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -le
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -I$(VMLINUX_DIR) -Iinclude -Ibpf -fdebug-prefix-map=$(CURDIR)=.
 
-# Everything in src/ but the two files that know libbpf is plain logic that the
+# Everything in src/ but the files that know libbpf is plain logic that the
 # unit tests link without BPF.
-APP_ONLY := src/main.c src/tracer.c
+APP_ONLY := src/main.c src/tracer.c src/probe.c
 LIB_SRCS := $(filter-out $(APP_ONLY),$(wildcard src/*.c))
 LIB_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_ONLY))
@@ -85,11 +85,15 @@ test: unit live vmtest
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
 
-# The live suite on this kernel: the tracepoint form, and auto (which must pick it
-# where kprobes are missing).
+# The live suite on this kernel: both tracepoint forms, each with both
+# transports, and auto (which must pick tp_btf where kprobes and fentry are
+# missing).
 live: tcptrace $(LIVE_HELPER)
-	$(Q)tests/live/run.sh --backend tracepoint
-	$(Q)tests/live/run.sh --backend auto --expect-backend tracepoint
+	$(Q)tests/live/run.sh --backend tp_btf --transport ringbuf
+	$(Q)tests/live/run.sh --backend tp_btf --transport perf
+	$(Q)tests/live/run.sh --backend tracepoint --transport ringbuf
+	$(Q)tests/live/run.sh --backend tracepoint --transport perf
+	$(Q)tests/live/run.sh --backend auto --expect-backend tp_btf
 
 # The live suite in a QEMU guest on Debian's stock kernel, every form.
 vmtest: tcptrace $(LIVE_HELPER)

@@ -11,30 +11,6 @@ static __always_inline __u32 current_tid(void)
 	return (__u32)bpf_get_current_pid_tgid();
 }
 
-static __always_inline struct event *event_new(__u8 type)
-{
-	__u32 zero = 0;
-	struct event *ev = bpf_map_lookup_elem(&gadget_heap, &zero);
-
-	if (!ev)
-		return NULL;
-	ev->timestamp_ns = bpf_ktime_get_ns();
-	ev->type = type;
-	ev->pad = 0;
-	ev->pad2 = 0;
-	ev->error = 0;
-	ev->accept_fd = -1;
-	return ev;
-}
-
-static __always_inline void event_submit(void *ctx, struct event *ev, struct sock *sk)
-{
-	event_read_sock(ev, sk);
-	if (filter_family && ev->family != filter_family)
-		return;
-	bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, sizeof(*ev));
-}
-
 /* --- connect --- */
 
 /* Any syscall we follow starts afresh: a tcp_v4_connect reached without the
@@ -159,12 +135,12 @@ static __always_inline void connect_state(void *ctx, struct sock *sk, int oldsta
 	}
 	if (failure_only && !err)
 		goto cleanup;
-	ev = event_new(EVENT_CONNECT);
+	ev = event_start(sk, EVENT_CONNECT);
 	if (!ev)
 		goto cleanup;
 	ev->proc = *proc;
 	ev->error = err;
-	event_submit(ctx, ev, sk);
+	event_send(ctx, ev);
 cleanup:
 	bpf_map_delete_elem(&tuplepid, &key);
 }
@@ -204,12 +180,12 @@ static __always_inline void accept_return(void *ctx, long ret)
 	sk = skp ? (struct sock *)*skp : tcp_sock_from_fd(ret);
 	if (!sk || !task_wanted())
 		goto cleanup;
-	ev = event_new(EVENT_ACCEPT);
+	ev = event_start(sk, EVENT_ACCEPT);
 	if (!ev)
 		goto cleanup;
 	fill_proc_info(&ev->proc, listen_fd ? *listen_fd : -1);
 	ev->accept_fd = ret;
-	event_submit(ctx, ev, sk);
+	event_send(ctx, ev);
 cleanup:
 	forget_syscall();
 }
@@ -238,11 +214,11 @@ static __always_inline void emit_close(void *ctx, struct sock *sk)
 
 	if (!type_wanted(EVENT_CLOSE) || failure_only || !task_wanted())
 		return;
-	ev = event_new(EVENT_CLOSE);
+	ev = event_start(sk, EVENT_CLOSE);
 	if (!ev)
 		return;
 	fill_proc_info(&ev->proc, -1);
-	event_submit(ctx, ev, sk);
+	event_send(ctx, ev);
 }
 
 /* Consume the mark of a socket that reached CLOSE while its file was open. */

@@ -6,6 +6,12 @@
 #ifndef TCPTRACE_MAPS_H
 #define TCPTRACE_MAPS_H
 
+/*
+ * The sizes below are those of a one-CPU host. User space grows every LRU
+ * map by LRU_ENTRIES_PER_CPU per possible CPU at open: the kernel's LRU
+ * keeps per-CPU free lists and evicts once a CPU's list runs dry, so a
+ * fixed size would evict live entries early on a large host.
+ */
 /* Threads that can be inside connect()/accept() at once; LRU since a thread
  * killed mid-syscall never reaches the exit hook that deletes its entry. */
 #define MAX_THREADS 8192
@@ -72,19 +78,49 @@ struct {
 	__type(value, __u8);
 } closed_sock SEC(".maps");
 
-/* Per-CPU scratch for building an event: too big for the 512-byte stack
- * together with the rest of a hook's frame. */
+/*
+ * Per-CPU scratch for building an event for the perf buffer (too big for
+ * the 512-byte stack together with the rest of a hook's frame): one slot per
+ * nesting level, since a tp_btf or fentry program in softirq runs inside
+ * another of ours on the same CPU, and a shared slot would be overwritten
+ * half-built. heap_depth is the number of slots in use on the CPU.
+ */
+#define HEAP_SLOTS 4
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, HEAP_SLOTS);
 	__type(key, __u32);
 	__type(value, struct event);
 } gadget_heap SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} heap_depth SEC(".maps");
+
+/* The seed's transport: per-CPU perf buffers. */
+struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u32));
 } events SEC(".maps");
+
+/* The other transport: one ring buffer shared by all CPUs, events in order,
+ * built in place. User space sizes it at open (a page when unused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} events_ring SEC(".maps");
+
+/* Events the kernel side could not send, by cause (enum drop_cause). The
+ * perf buffer counts its own overflows (PERF_RECORD_LOST). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DROP_CAUSES);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
 
 #endif /* TCPTRACE_MAPS_H */

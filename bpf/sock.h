@@ -36,6 +36,18 @@ static __always_inline bool ipv6_addr_v4mapped(const __u8 *a)
 	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0x0000ffff);
 }
 
+/* AF_INET or AF_INET6, as event_read_sock() will report sk. */
+static __always_inline __u16 sock_reported_family(struct sock *sk)
+{
+	struct sock_common *skc = &sk->__sk_common;
+	__u8 daddr[16];
+
+	if (BPF_CORE_READ(skc, skc_family) != AF_INET6 || !bpf_core_field_exists(skc->skc_v6_daddr))
+		return AF_INET;
+	bpf_core_read(daddr, sizeof(daddr), &skc->skc_v6_daddr);
+	return ipv6_addr_v4mapped(daddr) ? AF_INET : AF_INET6;
+}
+
 /* Fill family, ports, addresses and netns of ev from sk. An AF_INET6 socket
  * talking to an IPv4-mapped peer carries the real IPv4 tuple in its v4
  * fields too; it is reported as IPv4, as the peer sees it. */

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * tcptrace: TCP connect, accept and close events, in three attach forms that
+ * tcptrace: TCP connect, accept and close events, in four attach forms that
  * share one body of logic (handlers.h):
  *   kprobe     - the seed design (Inspektor Gadget's trace_tcp): ig_*
  *   fentry     - fentry/fexit on the same kernel functions: fe_*, fx_*
+ *   tp_btf     - the same two tracepoints as BTF-enabled raw tracepoints:
+ *                no per-CPU guard shared with other programs, so never
+ *                skipped for running inside a syscall hook: tb_*
  *   tracepoint - sock/inet_sock_set_state and tcp/tcp_destroy_sock, for
  *                kernels without kprobes: tp_*
- * The syscall tracepoints (sys_*) and sched_exit serve all three. User space loads one
+ * The syscall tracepoints (sys_*) and sched_exit serve all four. User space loads one
  * form and leaves the others' programs unloaded.
  */
 #include "vmlinux.h"
@@ -21,6 +24,7 @@
 #include "maps.h"
 #include "proc.h"
 #include "sock.h"
+#include "emit.h"
 #include "handlers.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -187,5 +191,23 @@ SEC("tracepoint/tcp/tcp_destroy_sock")
 int tp_destroy_sock(struct trace_event_raw_tcp_event_sk *ctx)
 {
 	sock_destroyed(ctx, (struct sock *)ctx->skaddr);
+	return 0;
+}
+
+/* --- tp_btf form: the tracepoints' own arguments, typed by BTF --- */
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tb_sock_state, struct sock *sk, int oldstate, int newstate)
+{
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	sock_state_changed(ctx, sk, oldstate, newstate, true);
+	return 0;
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tb_destroy_sock, struct sock *sk)
+{
+	sock_destroyed(ctx, sk);
 	return 0;
 }

@@ -19,6 +19,13 @@ enum event_type {
 #define TYPE_BIT(t) (1u << (t))
 #define TYPE_MASK_ALL (TYPE_BIT(EVENT_CONNECT) | TYPE_BIT(EVENT_ACCEPT) | TYPE_BIT(EVENT_CLOSE))
 
+/* Why the kernel side dropped an event: the keys of the drops map. */
+enum drop_cause {
+	DROP_RINGBUF_FULL = 0,	/* bpf_ringbuf_reserve failed: the reader fell behind */
+	DROP_NESTING = 1,	/* more nested runs on one CPU than gadget_heap slots */
+	DROP_CAUSES,
+};
+
 /* The process behind an event, captured in process context. */
 struct proc_info {
 	__u64 mntns_id;

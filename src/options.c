@@ -36,6 +36,7 @@ enum option_key {
 	OPT_MNTNSMAP,
 	OPT_TIMEOUT,
 	OPT_BACKEND,
+	OPT_TRANSPORT,
 };
 
 static const struct argp_option argp_options[] = {
@@ -63,7 +64,9 @@ static const struct argp_option argp_options[] = {
 	{ "timeout", OPT_TIMEOUT, "SECONDS", 0,
 	  "Stop after SECONDS (fractions allowed, e.g. 0.5)", 0 },
 	{ "backend", OPT_BACKEND, "NAME", 0,
-	  "Attach with auto (default), fentry, kprobe or tracepoint", 0 },
+	  "Attach with auto (default), fentry, kprobe, tp_btf or tracepoint", 0 },
+	{ "transport", OPT_TRANSPORT, "NAME", 0,
+	  "Send events through auto (default), ringbuf or perf", 0 },
 	{ 0 },
 };
 
@@ -83,8 +86,22 @@ static const char *const backend_names[] = {
 	[BACKEND_AUTO] = "auto",
 	[BACKEND_FENTRY] = "fentry",
 	[BACKEND_KPROBE] = "kprobe",
+	[BACKEND_TP_BTF] = "tp_btf",
 	[BACKEND_TRACEPOINT] = "tracepoint",
 };
+
+static const char *const transport_names[] = {
+	[TRANSPORT_AUTO] = "auto",
+	[TRANSPORT_RINGBUF] = "ringbuf",
+	[TRANSPORT_PERF] = "perf",
+};
+
+const char *transport_name(enum transport transport)
+{
+	if ((unsigned int)transport >= sizeof(transport_names) / sizeof(transport_names[0]))
+		return "unknown";
+	return transport_names[transport];
+}
 
 const char *backend_name(enum backend backend)
 {
@@ -215,7 +232,7 @@ static error_t parse_backend(const char *arg, enum backend *out)
 		}
 	}
 	return bad_value("--backend", arg,
-			 "expected auto, fentry, kprobe or tracepoint");
+			 "expected auto, fentry, kprobe, tp_btf or tracepoint");
 }
 
 static error_t add_mntns(struct options *opts, const char *arg)
@@ -309,6 +326,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return parse_timeout(arg, &opts->timeout_s);
 	case OPT_BACKEND:
 		return parse_backend(arg, &opts->backend);
+	case OPT_TRANSPORT:
+		for (size_t i = 0; i < sizeof(transport_names) / sizeof(transport_names[0]); i++) {
+			if (!strcmp(arg, transport_names[i])) {
+				opts->transport = i;
+				return 0;
+			}
+		}
+		return bad_value("--transport", arg, "expected auto, ringbuf or perf");
 	case ARGP_KEY_ARG:
 		return unexpected_argument(arg);
 	}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The one file that knows the skeleton: it picks an attach form by trial
- * load and attach, fills the filters, and reads the perf buffer.
+ * The one file that knows the skeleton: it picks an attach form (cheap
+ * probes, then one real load and attach), sets the filters and the
+ * transport, and reads the ring buffer or the perf buffer.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -9,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "tcptrace.skel.h"
+#include "probe.h"
 #include "tracer.h"
 
 #define PERF_BUFFER_PAGES 64
@@ -21,17 +24,30 @@
  * connect/accept/close costs the traced workload much of its connection
  * rate. What a quiet CPU holds back is read at the next poll timeout. */
 #define WAKEUP_EVENTS 32
+/* The ring buffer, shared by all CPUs. Its reader is woken when this much
+ * waits (about 900 events), always when half of it does; else at the next
+ * poll timeout. The pages it touches count in our RSS: keep it small. */
+#define RING_BYTES (1u << 20)
+#define RING_WAKEUP_AT (RING_BYTES / 8)
+#define RING_URGENT_AT (RING_BYTES / 2)
+/* Added to every LRU map per possible CPU (see bpf/maps.h). */
+#define LRU_ENTRIES_PER_CPU 256
 #define MAX_LINKS 32
 
 struct tracer {
 	struct tcptrace_bpf *skel;
 	struct perf_buffer *pb;
+	struct ring_buffer *rb;
+	int ring_epoll_fd;
 	struct bpf_link *links[MAX_LINKS];
 	struct bpf_program *linked_progs[MAX_LINKS];
 	int nr_links;
 	enum backend backend;
-	unsigned long long lost;
+	enum transport transport;
+	unsigned long long perf_lost;
 	unsigned long long samples;
+	int nr_cpus;		/* possible CPUs: the values of a per-CPU map */
+	__u64 *percpu_counts;
 	tracer_sample_fn on_sample;
 	void *cookie;
 };
@@ -58,7 +74,8 @@ static void set_trial_error(const char *fmt, ...)
 }
 
 #define FORM(b) (1u << (b))
-#define ALL_FORMS (FORM(BACKEND_FENTRY) | FORM(BACKEND_KPROBE) | FORM(BACKEND_TRACEPOINT))
+#define ALL_FORMS (FORM(BACKEND_FENTRY) | FORM(BACKEND_KPROBE) | FORM(BACKEND_TP_BTF) | \
+		   FORM(BACKEND_TRACEPOINT))
 
 #define CONNECT TYPE_BIT(EVENT_CONNECT)
 #define ACCEPT TYPE_BIT(EVENT_ACCEPT)
@@ -97,6 +114,8 @@ static void select_programs(struct tcptrace_bpf *skel, enum backend backend, __u
 		{ skel->progs.fe_tcp_close, FORM(BACKEND_FENTRY), CLOSE },
 		{ skel->progs.tp_sock_state, FORM(BACKEND_TRACEPOINT), CONNECT | CLOSE },
 		{ skel->progs.tp_destroy_sock, FORM(BACKEND_TRACEPOINT), CLOSE },
+		{ skel->progs.tb_sock_state, FORM(BACKEND_TP_BTF), CONNECT | CLOSE },
+		{ skel->progs.tb_destroy_sock, FORM(BACKEND_TP_BTF), CLOSE },
 	};
 	struct bpf_program *prog;
 	size_t i;
@@ -120,6 +139,45 @@ static void set_filters(struct tcptrace_bpf *skel, const struct options *opts)
 	rodata->filter_family = opts->family;
 	rodata->type_mask = opts->type_mask;
 	rodata->failure_only = opts->failure_only;
+}
+
+/* The LRU maps, whose entries a killed thread or a freed socket can orphan. */
+static void size_lru_maps(struct tcptrace_bpf *skel, int cpus)
+{
+	struct bpf_map *lru[] = {
+		skel->maps.tcp_tid_sock, skel->maps.tcp_tid_fd, skel->maps.exiting_mntns,
+		skel->maps.tuplepid, skel->maps.closed_sock,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(lru) / sizeof(lru[0]); i++)
+		bpf_map__set_max_entries(lru[i], bpf_map__max_entries(lru[i]) +
+						 cpus * LRU_ENTRIES_PER_CPU);
+}
+
+/*
+ * The programs reference both transports' maps; the unused one is kept as
+ * small as the kernel allows. A kernel without ring buffers (before 5.8)
+ * gets a one-entry array in its place: only the verifier's pruned branch
+ * uses it.
+ */
+static void set_transport(struct tcptrace_bpf *skel, enum transport transport, bool have_ringbuf)
+{
+	struct bpf_map *ring = skel->maps.events_ring;
+
+	skel->rodata->use_ringbuf = transport == TRANSPORT_RINGBUF;
+	skel->rodata->ring_wakeup_at = RING_WAKEUP_AT;
+	skel->rodata->ring_urgent_at = RING_URGENT_AT;
+	if (transport == TRANSPORT_RINGBUF) {
+		bpf_map__set_max_entries(ring, RING_BYTES);
+	} else if (have_ringbuf) {
+		bpf_map__set_max_entries(ring, getpagesize());
+	} else {
+		bpf_map__set_type(ring, BPF_MAP_TYPE_ARRAY);
+		bpf_map__set_key_size(ring, 4);
+		bpf_map__set_value_size(ring, 4);
+		bpf_map__set_max_entries(ring, 1);
+	}
 }
 
 /*
@@ -235,10 +293,38 @@ static enum bpf_perf_event_ret handle_record(void *ctx, int cpu, struct perf_eve
 		break;
 	}
 	case PERF_RECORD_LOST:
-		tracer->lost += ((struct lost_record *)header)->lost;
+		tracer->perf_lost += ((struct lost_record *)header)->lost;
 		break;
 	}
 	return LIBBPF_PERF_EVENT_CONT;
+}
+
+static int ring_sample(void *ctx, void *data, size_t size)
+{
+	struct tracer *tracer = ctx;
+
+	tracer->samples++;
+	tracer->on_sample(tracer->cookie, data, size);
+	return 0;
+}
+
+/*
+ * libbpf's own epoll on the ring is level-triggered: it would return at
+ * once while a single event waits, and the reader would wake per event.
+ * An edge-triggered epoll wakes on the kernel's (batched) wakeups only.
+ */
+static int open_ring_buffer(struct tracer *tracer)
+{
+	int ring_fd = bpf_map__fd(tracer->skel->maps.events_ring);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+
+	tracer->rb = ring_buffer__new(ring_fd, ring_sample, tracer, NULL);
+	if (!tracer->rb)
+		return -errno;
+	tracer->ring_epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (tracer->ring_epoll_fd < 0)
+		return -errno;
+	return epoll_ctl(tracer->ring_epoll_fd, EPOLL_CTL_ADD, ring_fd, &ev) ? -errno : 0;
 }
 
 static struct perf_buffer *open_perf_buffer(struct tracer *tracer)
@@ -255,6 +341,25 @@ static struct perf_buffer *open_perf_buffer(struct tracer *tracer)
 				    &attr, handle_record, tracer, NULL);
 }
 
+static int open_reader(struct tracer *tracer)
+{
+	if (tracer->transport == TRANSPORT_RINGBUF)
+		return open_ring_buffer(tracer);
+	tracer->pb = open_perf_buffer(tracer);
+	return tracer->pb ? 0 : -errno;
+}
+
+static void close_reader(struct tracer *tracer)
+{
+	perf_buffer__free(tracer->pb);
+	tracer->pb = NULL;
+	ring_buffer__free(tracer->rb);
+	tracer->rb = NULL;
+	if (tracer->ring_epoll_fd >= 0)
+		close(tracer->ring_epoll_fd);
+	tracer->ring_epoll_fd = -1;
+}
+
 /*
  * One trial: open, load and attach one form. Returns 0, or a negative errno
  * with the reason in trial_error (the form does not work here), or with
@@ -262,7 +367,7 @@ static struct perf_buffer *open_perf_buffer(struct tracer *tracer)
  * fail the same way).
  */
 static int try_backend(struct tracer *tracer, const struct options *opts, enum backend backend,
-		       bool *fatal)
+		       bool have_ringbuf, bool *fatal)
 {
 	struct tcptrace_bpf *skel;
 	int err;
@@ -277,6 +382,8 @@ static int try_backend(struct tracer *tracer, const struct options *opts, enum b
 	tracer->backend = backend;
 	select_programs(skel, backend, opts->type_mask);
 	set_filters(skel, opts);
+	size_lru_maps(skel, tracer->nr_cpus);
+	set_transport(skel, tracer->transport, have_ringbuf);
 	if (opts->mntns_map_path) {
 		err = reuse_mntns_map(skel, opts->mntns_map_path);
 		if (err)
@@ -291,10 +398,10 @@ static int try_backend(struct tracer *tracer, const struct options *opts, enum b
 	if (err)
 		goto fatal;
 	/* Before attaching: an event sent with no reader is lost uncounted. */
-	tracer->pb = open_perf_buffer(tracer);
-	if (!tracer->pb) {
-		err = -errno;
-		fprintf(stderr, "tcptrace: cannot open the perf buffer: %s\n", strerror(-err));
+	err = open_reader(tracer);
+	if (err) {
+		fprintf(stderr, "tcptrace: cannot open the %s buffer: %s\n",
+			tracer->transport == TRANSPORT_RINGBUF ? "ring" : "perf", strerror(-err));
 		goto fatal;
 	}
 	return attach_programs(tracer);
@@ -306,51 +413,103 @@ fatal:
 static void undo_trial(struct tracer *tracer)
 {
 	detach_programs(tracer);
-	perf_buffer__free(tracer->pb);
-	tracer->pb = NULL;
+	close_reader(tracer);
 	tcptrace_bpf__destroy(tracer->skel);
 	tracer->skel = NULL;
 }
 
-/* Cheapest first: fentry/fexit run without traps, kprobes are the seed's
- * precise form, the tracepoint form runs where neither does. */
-static int choose_backend(struct tracer *tracer, const struct options *opts)
+/* The cheap probe of a form's hooks: does it make sense to load it? */
+static int probe_form(struct probe *probe, enum backend backend, char *why, size_t len)
 {
-	static const enum backend order[] = { BACKEND_FENTRY, BACKEND_KPROBE, BACKEND_TRACEPOINT };
+	switch (backend) {
+	case BACKEND_FENTRY:
+		return probe_fentry(probe, "tcp_v4_connect", why, len);
+	case BACKEND_KPROBE:
+		return probe_kprobe("tcp_v4_connect", why, len);
+	case BACKEND_TP_BTF:
+		return probe_tp_btf(probe, "inet_sock_set_state", why, len);
+	default:
+		return 0;
+	}
+}
+
+/* Why a form was passed over, for -v and for the line auto prints when
+ * none works. */
+static void note_failure(const struct options *opts, enum backend backend, const char *how,
+			 char *reasons, size_t size, size_t *used)
+{
+	if (opts->verbose)
+		fprintf(stderr, "tcptrace: the %s backend %s: %s\n", backend_name(backend), how,
+			trial_error);
+	if (*used < size)
+		*used += snprintf(reasons + *used, size - *used, "%s%s: %s", *used ? "; " : "",
+				  backend_name(backend), trial_error);
+}
+
+/*
+ * Cheapest first: fentry/fexit run without traps, kprobes are the seed's
+ * precise form, tp_btf runs where neither does and is never skipped for
+ * nesting, classic tracepoints run everywhere. auto probes each form's
+ * hooks cheaply and loads only a form that passed; a forced form is loaded
+ * for real, so its error is the real one.
+ */
+static int choose_backend(struct tracer *tracer, const struct options *opts, bool have_ringbuf)
+{
+	static const enum backend order[] = {
+		BACKEND_FENTRY, BACKEND_KPROBE, BACKEND_TP_BTF, BACKEND_TRACEPOINT,
+	};
+	struct probe *probe = opts->backend == BACKEND_AUTO ? probe_new() : NULL;
 	char reasons[1024] = "";
 	size_t used = 0;
 	size_t i;
 	int err = -ENOENT;
 
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		if (opts->backend != BACKEND_AUTO && opts->backend != order[i])
-			continue;
 		bool fatal = false;
 
-		err = try_backend(tracer, opts, order[i], &fatal);
+		if (opts->backend != BACKEND_AUTO && opts->backend != order[i])
+			continue;
+		if (probe && probe_form(probe, order[i], trial_error, sizeof(trial_error))) {
+			note_failure(opts, order[i], "is skipped", reasons, sizeof(reasons), &used);
+			continue;
+		}
+		err = try_backend(tracer, opts, order[i], have_ringbuf, &fatal);
 		if (!err)
-			return 0;
+			break;
 		undo_trial(tracer);
 		if (fatal)
-			return err;
-		if (opts->verbose)
-			fprintf(stderr, "tcptrace: the %s backend does not work here: %s\n",
-				backend_name(order[i]), trial_error);
-		if (used < sizeof(reasons))
-			used += snprintf(reasons + used, sizeof(reasons) - used, "%s%s: %s",
-					 used ? "; " : "", backend_name(order[i]), trial_error);
+			goto cleanup;
+		note_failure(opts, order[i], "does not work here", reasons, sizeof(reasons), &used);
 	}
+	if (!err)
+		goto cleanup;
 	if (opts->backend == BACKEND_AUTO)
 		fprintf(stderr, "tcptrace: no backend works on this kernel (%s)\n", reasons);
 	else
 		fprintf(stderr, "tcptrace: the %s backend does not work on this kernel: %s\n",
 			backend_name(opts->backend), trial_error);
+cleanup:
+	probe_free(probe);
 	return err;
+}
+
+/* The ring buffer where the kernel has it, unless told otherwise. */
+static int choose_transport(struct tracer *tracer, const struct options *opts, bool have_ringbuf)
+{
+	tracer->transport = opts->transport;
+	if (tracer->transport == TRANSPORT_AUTO)
+		tracer->transport = have_ringbuf ? TRANSPORT_RINGBUF : TRANSPORT_PERF;
+	if (tracer->transport == TRANSPORT_RINGBUF && !have_ringbuf) {
+		fprintf(stderr, "tcptrace: the ringbuf transport does not work on this kernel (BPF ring buffers need Linux 5.8): use --transport perf\n");
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 struct tracer *tracer_start(const struct options *opts, tracer_sample_fn on_sample, void *cookie)
 {
 	struct tracer *tracer;
+	bool have_ringbuf;
 
 	verbose = opts->verbose;
 	libbpf_set_print(libbpf_print);
@@ -359,15 +518,54 @@ struct tracer *tracer_start(const struct options *opts, tracer_sample_fn on_samp
 		fprintf(stderr, "tcptrace: out of memory\n");
 		return NULL;
 	}
+	tracer->ring_epoll_fd = -1;
 	tracer->on_sample = on_sample;
 	tracer->cookie = cookie;
-	if (choose_backend(tracer, opts)) {
-		free(tracer);
-		return NULL;
+	tracer->nr_cpus = libbpf_num_possible_cpus();
+	if (tracer->nr_cpus < 1) {
+		fprintf(stderr, "tcptrace: cannot read the number of possible CPUs: %s\n",
+			strerror(-tracer->nr_cpus));
+		goto fail;
 	}
-	if (opts->verbose)
+	tracer->percpu_counts = calloc(tracer->nr_cpus, sizeof(__u64));
+	if (!tracer->percpu_counts) {
+		fprintf(stderr, "tcptrace: out of memory\n");
+		goto fail;
+	}
+	have_ringbuf = probe_ringbuf();
+	if (choose_transport(tracer, opts, have_ringbuf) ||
+	    choose_backend(tracer, opts, have_ringbuf))
+		goto fail;
+	if (opts->verbose) {
 		fprintf(stderr, "tcptrace: using the %s backend\n", backend_name(tracer->backend));
+		fprintf(stderr, "tcptrace: using the %s transport\n",
+			transport_name(tracer->transport));
+	}
 	return tracer;
+fail:
+	free(tracer->percpu_counts);
+	free(tracer);
+	return NULL;
+}
+
+static int poll_ring(struct tracer *tracer, int timeout_ms)
+{
+	struct epoll_event ev;
+
+	if (epoll_wait(tracer->ring_epoll_fd, &ev, 1, timeout_ms) < 0)
+		return -errno;
+	return ring_buffer__consume(tracer->rb) < 0 ? -errno : 0;
+}
+
+static int poll_perf(struct tracer *tracer, int timeout_ms)
+{
+	int err = perf_buffer__poll(tracer->pb, timeout_ms);
+
+	if (err < 0)
+		return err;
+	/* Fewer than WAKEUP_EVENTS events woke nobody: read them now. */
+	err = perf_buffer__consume(tracer->pb);
+	return err < 0 ? err : 0;
 }
 
 int tracer_poll(struct tracer *tracer, int timeout_ms)
@@ -375,19 +573,33 @@ int tracer_poll(struct tracer *tracer, int timeout_ms)
 	unsigned long long before = tracer->samples;
 	int err;
 
-	err = perf_buffer__poll(tracer->pb, timeout_ms);
-	if (err < 0)
-		return err;
-	/* Fewer than WAKEUP_EVENTS events woke nobody: read them now. */
-	err = perf_buffer__consume(tracer->pb);
+	if (tracer->transport == TRANSPORT_RINGBUF)
+		err = poll_ring(tracer, timeout_ms);
+	else
+		err = poll_perf(tracer, timeout_ms);
 	if (err < 0)
 		return err;
 	return tracer->samples - before;
 }
 
+/* The kernel side's drops of one cause, summed over the CPUs. */
+static unsigned long long kernel_drops(const struct tracer *tracer, __u32 cause)
+{
+	unsigned long long sum = 0;
+	int i;
+
+	if (bpf_map__lookup_elem(tracer->skel->maps.drops, &cause, sizeof(cause),
+				 tracer->percpu_counts, tracer->nr_cpus * sizeof(__u64), 0))
+		return 0;
+	for (i = 0; i < tracer->nr_cpus; i++)
+		sum += tracer->percpu_counts[i];
+	return sum;
+}
+
 unsigned long long tracer_lost_events(const struct tracer *tracer)
 {
-	return tracer->lost;
+	return tracer->perf_lost + kernel_drops(tracer, DROP_RINGBUF_FULL) +
+	       kernel_drops(tracer, DROP_NESTING);
 }
 
 /*
@@ -416,12 +628,16 @@ enum backend tracer_backend(const struct tracer *tracer)
 	return tracer->backend;
 }
 
+enum transport tracer_transport(const struct tracer *tracer)
+{
+	return tracer->transport;
+}
+
 void tracer_stop(struct tracer *tracer)
 {
 	if (!tracer)
 		return;
-	perf_buffer__free(tracer->pb);
-	detach_programs(tracer);
-	tcptrace_bpf__destroy(tracer->skel);
+	undo_trial(tracer);
+	free(tracer->percpu_counts);
 	free(tracer);
 }

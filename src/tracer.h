@@ -20,9 +20,12 @@ struct tracer *tracer_start(const struct options *opts, tracer_sample_fn on_samp
 /* Waits up to timeout_ms, then handles every sample waiting. Returns the
  * number handled, or -errno (-EINTR on a signal). */
 int tracer_poll(struct tracer *tracer, int timeout_ms);
+/* Events lost on the way: perf buffer overflows, ring buffer reservations
+ * that failed, and events with no scratch slot left on their CPU. */
 unsigned long long tracer_lost_events(const struct tracer *tracer);
 unsigned long long tracer_skipped_runs(const struct tracer *tracer);
 enum backend tracer_backend(const struct tracer *tracer);
+enum transport tracer_transport(const struct tracer *tracer);
 void tracer_stop(struct tracer *tracer);
 
 #endif /* TCPTRACE_TRACER_H */

@@ -4,9 +4,11 @@
 # The live suite for one backend: real loopback TCP made by tcpcase, traced
 # by tcptrace, and tcptrace's JSON compared with what tcpcase did.
 #
-#   tests/live/run.sh --backend NAME [--expect-backend NAME] [--tcptrace PATH]
-#                     [--tcpcase PATH]
+#   tests/live/run.sh --backend NAME [--transport NAME] [--expect-backend NAME]
+#                     [--tcptrace PATH] [--tcpcase PATH]
 #
+# --transport: ringbuf or perf (default: tcptrace's own choice, which must be
+# ringbuf wherever the kernel has it).
 # --expect-backend: the backend --backend auto must pick on this kernel.
 #
 # Runs tcptrace several times: once for every scenario, then with -m,
@@ -26,7 +28,9 @@ ROOT=$(cd "$HERE/../.." && pwd)
 . "$ROOT/scripts/proc.sh"
 CHECK_JQ=$HERE/check.jq
 BACKEND=
+TRANSPORT=
 EXPECT_BACKEND=
+LABEL=
 TCPTRACE=$ROOT/tcptrace
 TCPCASE=$ROOT/build/tests/tcpcase
 READY_LINE='Tracing TCP connect, accept and close events... Hit Ctrl-C to end.'
@@ -49,12 +53,12 @@ PINS=
 
 pass() {
 	PASSED=$((PASSED + 1))
-	echo "ok - [$BACKEND] $1"
+	echo "ok - [$LABEL] $1"
 }
 
 fail() {
 	FAILED=$((FAILED + 1))
-	echo "FAIL - [$BACKEND] $1"
+	echo "FAIL - [$LABEL] $1"
 }
 
 # Outside CI a missing prerequisite skips; in CI it is a failure.
@@ -63,7 +67,7 @@ skip() {
 		fail "$1 (CI=true: cannot skip)"
 	else
 		SKIPPED=$((SKIPPED + 1))
-		echo "skip - [$BACKEND] $1"
+		echo "skip - [$LABEL] $1"
 	fi
 }
 
@@ -122,7 +126,7 @@ le_hex() {
 # ---- setup ----
 
 usage() {
-	echo "usage: $0 --backend auto|kprobe|fentry|tracepoint [--expect-backend NAME] [--tcptrace PATH] [--tcpcase PATH]" >&2
+	echo "usage: $0 --backend auto|kprobe|fentry|tp_btf|tracepoint [--transport ringbuf|perf] [--expect-backend NAME] [--tcptrace PATH] [--tcpcase PATH]" >&2
 	exit 2
 }
 
@@ -130,6 +134,7 @@ parse_args() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--backend) BACKEND=${2:-} ; shift ;;
+		--transport) TRANSPORT=${2:-} ; shift ;;
 		--tcptrace) TCPTRACE=${2:-} ; shift ;;
 		--tcpcase) TCPCASE=${2:-} ; shift ;;
 		--expect-backend) EXPECT_BACKEND=${2:-} ; shift ;;
@@ -138,9 +143,14 @@ parse_args() {
 		shift
 	done
 	case $BACKEND in
-	auto | kprobe | fentry | tracepoint) ;;
+	auto | kprobe | fentry | tp_btf | tracepoint) ;;
 	*) usage ;;
 	esac
+	case $TRANSPORT in
+	"" | ringbuf | perf) ;;
+	*) usage ;;
+	esac
+	LABEL=$BACKEND${TRANSPORT:+/$TRANSPORT}
 	# A forced backend must be the one used; auto's pick depends on the
 	# kernel, so the caller names what this kernel should give.
 	[ "$BACKEND" = auto ] || EXPECT_BACKEND=${EXPECT_BACKEND:-$BACKEND}
@@ -198,8 +208,8 @@ start_tracer() {
 	shift
 	: >"$TMP/$run.cases"
 	# Background jobs of a script get SIGINT ignored: give it back.
-	env --default-signal=INT,TERM "$TCPTRACE" --json --backend "$BACKEND" "$@" \
-		>"$TMP/$run.out" 2>"$TMP/$run.err" &
+	env --default-signal=INT,TERM "$TCPTRACE" --json --backend "$BACKEND" \
+		${TRANSPORT:+--transport "$TRANSPORT"} "$@" >"$TMP/$run.out" 2>"$TMP/$run.err" &
 	TRACER_PID=$!
 	while [ $SECONDS -lt $deadline ]; do
 		if grep -qxF "$READY_LINE" "$TMP/$run.err"; then
@@ -257,7 +267,7 @@ valid_events() {
 judge() {
 	local run=$1 mode=$2
 
-	jq -n -r --arg mode "$mode" --arg prefix "[$BACKEND] $run:" \
+	jq -n -r --arg mode "$mode" --arg prefix "[$LABEL] $run:" \
 		--slurpfile cases "$TMP/$run.cases" \
 		--slurpfile events "$TMP/$run.events" -f "$CHECK_JQ"
 }
@@ -476,16 +486,27 @@ run_mntns() {
 	[ -n "$map" ] && rm -f "$map"
 }
 
-# -v names the backend in use: the one forced, or the one auto must pick here.
+# -v names the backend in use (the one forced, or the one auto must pick
+# here) and the transport (the one forced, else the ring buffer, which
+# every kernel the suite runs on has).
 run_backend_choice() {
-	local run=choice want=${EXPECT_BACKEND:-fentry|kprobe|tracepoint} got
+	local run=choice want=${EXPECT_BACKEND:-fentry|kprobe|tp_btf|tracepoint} got
+	local want_transport=${TRANSPORT:-ringbuf} got_transport
 
-	"$TCPTRACE" -v --backend "$BACKEND" --timeout 0.2 >/dev/null 2>"$TMP/$run.err"
-	got=$(sed -n 's/^tcptrace: using the \([a-z]*\) backend$/\1/p' "$TMP/$run.err")
+	"$TCPTRACE" -v --backend "$BACKEND" ${TRANSPORT:+--transport "$TRANSPORT"} \
+		--timeout 0.2 >/dev/null 2>"$TMP/$run.err"
+	got=$(sed -n 's/^tcptrace: using the \([a-z_]*\) backend$/\1/p' "$TMP/$run.err")
 	if [ -n "$got" ] && echo "$got" | grep -qxE "$want"; then
 		pass "$run: --backend $BACKEND uses $got"
 	else
 		fail "$run: --backend $BACKEND uses $want (got '${got}'):"
+		detail "$TMP/$run.err"
+	fi
+	got_transport=$(sed -n 's/^tcptrace: using the \([a-z]*\) transport$/\1/p' "$TMP/$run.err")
+	if [ "$got_transport" = "$want_transport" ]; then
+		pass "$run: ${TRANSPORT:+--transport $TRANSPORT }uses the $got_transport transport"
+	else
+		fail "$run: ${TRANSPORT:+--transport $TRANSPORT }uses the $want_transport transport (got '$got_transport'):"
 		detail "$TMP/$run.err"
 	fi
 }
@@ -505,7 +526,8 @@ run_bad_map() {
 		return
 	fi
 	env --default-signal=INT,TERM "$TCPTRACE" --json --backend "$BACKEND" \
-		--mntnsmap "$map" >"$TMP/$run.out" 2>"$TMP/$run.err" &
+		${TRANSPORT:+--transport "$TRANSPORT"} --mntnsmap "$map" \
+		>"$TMP/$run.out" 2>"$TMP/$run.err" &
 	pid=$!
 	TRACER_PID=$pid
 	deadline=$((SECONDS + READY_TIMEOUT))
@@ -576,7 +598,7 @@ main() {
 	TMP=$(mktemp -d "${TMPDIR:-/tmp}/tcptrace-live.XXXXXX") || exit 1
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
-	echo "# tcptrace live suite: backend $BACKEND, kernel $(uname -r), $TCPTRACE"
+	echo "# tcptrace live suite: backend $BACKEND, transport ${TRANSPORT:-default}, kernel $(uname -r), $TCPTRACE"
 	if ! preflight; then
 		:
 	elif ! run_main; then

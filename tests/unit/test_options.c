@@ -337,11 +337,11 @@ static void test_backend(void **state)
 		assert_string_equal(backend_name(all[i].backend), all[i].name);
 	}
 	assert_string_equal(backend_name((enum backend)42), "unknown");
-	PARSE_ERR("tcptrace: invalid --backend 'bogus': expected auto, fentry, kprobe or tracepoint\n",
+	PARSE_ERR("tcptrace: invalid --backend 'bogus': expected auto, fentry, kprobe, tp_btf or tracepoint\n",
 		  "--backend", "bogus");
-	PARSE_ERR("tcptrace: invalid --backend 'KPROBE': expected auto, fentry, kprobe or tracepoint\n",
+	PARSE_ERR("tcptrace: invalid --backend 'KPROBE': expected auto, fentry, kprobe, tp_btf or tracepoint\n",
 		  "--backend=KPROBE");
-	PARSE_ERR("tcptrace: invalid --backend '': expected auto, fentry, kprobe or tracepoint\n",
+	PARSE_ERR("tcptrace: invalid --backend '': expected auto, fentry, kprobe, tp_btf or tracepoint\n",
 		  "--backend", "");
 }
 

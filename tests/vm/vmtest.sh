@@ -3,16 +3,17 @@
 #
 # vmtest.sh: the live suite for every backend on Debian's stock kernel, which
 # has the kprobes and fentry this host's kernel lacks.  One guest boot runs
-# tests/live/run.sh --backend B for kprobe, fentry, tracepoint and auto, all
-# of them even when one fails, then sums up with "vmtest: B PASS|FAIL" lines.
+# tests/live/run.sh --backend B [--transport T] for each B[:T] of
+# VMTEST_BACKENDS, all of them even when one fails, then sums up with
+# "vmtest: B[:T] PASS|FAIL" lines. Each transport runs under two forms.
 #
-#   VMTEST_BACKENDS         the backends ("kprobe fentry tracepoint auto")
+#   VMTEST_BACKENDS         the runs ("kprobe:perf fentry tp_btf:perf tracepoint auto")
 #   VMTEST_BACKEND_TIMEOUT  seconds for one backend's run (200)
 #   VMTEST_VERBOSE=1        the guest's whole console (see vm-run.sh)
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-BACKENDS=${VMTEST_BACKENDS:-kprobe fentry tracepoint auto}
+BACKENDS=${VMTEST_BACKENDS:-kprobe:perf fentry tp_btf:perf tracepoint auto}
 PER=${VMTEST_BACKEND_TIMEOUT:-200}
 LOG=
 
@@ -34,7 +35,9 @@ for b do
 	# Debian'"'"'s kernel runs every form: auto must take the cheapest.
 	expect=
 	[ "$b" = auto ] && expect="--expect-backend fentry"
-	timeout -k 5 "$per" tests/live/run.sh --backend "$b" $expect
+	transport=
+	case $b in *:*) transport="--transport ${b#*:}" ;; esac
+	timeout -k 5 "$per" tests/live/run.sh --backend "${b%%:*}" $transport $expect
 	rc=$?
 	secs=$(($(date +%s) - start))
 	case $rc in

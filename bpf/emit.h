@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The one way an event leaves the kernel: event_start() filters on the
+ * socket before anything is built, then hands out room for the event where
+ * no nested run can touch it; event_send() submits it to the transport.
+ * Every event_start() that returns an event is followed by event_send().
+ */
+#ifndef TCPTRACE_EMIT_H
+#define TCPTRACE_EMIT_H
+
+/* Set by user space before load (tracer.c): the transport, and when the
+ * ring buffer wakes its reader. */
+const volatile bool use_ringbuf = false;
+const volatile __u64 ring_wakeup_at = 0;	/* bytes waiting that wake the reader */
+const volatile __u64 ring_urgent_at = 0;	/* bytes waiting that always wake it */
+
+/* Wide enough that reservations in flight on other CPUs cannot carry the
+ * backlog across it between our reserve and our query. */
+#define RING_WAKEUP_WINDOW (16 * 1024)
+
+static __always_inline void count_drop(__u32 cause)
+{
+	__u64 *count = bpf_map_lookup_elem(&drops, &cause);
+
+	/* Atomic: a nested run on this CPU may count at the same time. */
+	if (count)
+		__sync_fetch_and_add(count, 1);
+}
+
+/*
+ * Runs nest on a CPU (softirq inside a syscall hook) but each finishes
+ * before the one it interrupted resumes, so a per-CPU depth hands out
+ * distinct slots. A nested run that reads the depth before the outer one
+ * stored its increment takes the same slot, but is done with it before
+ * the outer run writes to it.
+ */
+static __always_inline struct event *heap_slot_take(void)
+{
+	__u32 zero = 0, slot;
+	__u32 *depth = bpf_map_lookup_elem(&heap_depth, &zero);
+	struct event *ev;
+
+	if (!depth)
+		return NULL;
+	slot = *depth;
+	if (slot >= HEAP_SLOTS) {
+		count_drop(DROP_NESTING);
+		return NULL;
+	}
+	ev = bpf_map_lookup_elem(&gadget_heap, &slot);
+	if (ev)
+		*depth = slot + 1;
+	return ev;
+}
+
+static __always_inline void heap_slot_give(void)
+{
+	__u32 zero = 0;
+	__u32 *depth = bpf_map_lookup_elem(&heap_depth, &zero);
+
+	if (depth && *depth)
+		*depth -= 1;
+}
+
+/*
+ * Wake the reader only when the backlog crosses ring_wakeup_at, not per
+ * event: a wakeup per event costs the traced workload much of its rate.
+ * A quiet host's events wait for the reader's poll timeout instead.
+ */
+static __always_inline __u64 ring_wakeup_flags(void)
+{
+	__u64 waiting = bpf_ringbuf_query(&events_ring, BPF_RB_AVAIL_DATA);
+
+	if (waiting >= ring_urgent_at ||
+	    (waiting >= ring_wakeup_at && waiting < ring_wakeup_at + RING_WAKEUP_WINDOW))
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* The family the event reports (an IPv4-mapped peer counts as IPv4). */
+static __always_inline bool family_wanted(struct sock *sk)
+{
+	return !filter_family || sock_reported_family(sk) == filter_family;
+}
+
+static __always_inline struct event *event_start(struct sock *sk, __u8 type)
+{
+	struct event *ev;
+
+	if (!family_wanted(sk))
+		return NULL;
+	if (use_ringbuf) {
+		ev = bpf_ringbuf_reserve(&events_ring, sizeof(*ev), 0);
+		if (!ev) {
+			count_drop(DROP_RINGBUF_FULL);
+			return NULL;
+		}
+	} else {
+		ev = heap_slot_take();
+		if (!ev)
+			return NULL;
+	}
+	ev->timestamp_ns = bpf_ktime_get_ns();
+	ev->type = type;
+	ev->pad = 0;
+	ev->pad2 = 0;
+	ev->error = 0;
+	ev->accept_fd = -1;
+	event_read_sock(ev, sk);
+	return ev;
+}
+
+static __always_inline void event_send(void *ctx, struct event *ev)
+{
+	if (use_ringbuf) {
+		bpf_ringbuf_submit(ev, ring_wakeup_flags());
+		return;
+	}
+	bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, sizeof(*ev));
+	heap_slot_give();
+}
+
+#endif /* TCPTRACE_EMIT_H */
