@@ -11,6 +11,10 @@ static __always_inline __u32 current_tid(void)
 	return (__u32)bpf_get_current_pid_tgid();
 }
 
+/* Set by user space: only the kprobe and fentry forms hook the kernel
+ * functions that fill tcp_tid_sock; the tracepoint forms skip its upkeep. */
+const volatile bool tid_sock_used = true;
+
 /* --- connect --- */
 
 /* Any syscall we follow starts afresh: a tcp_v4_connect reached without the
@@ -21,14 +25,16 @@ static __always_inline void remember_syscall_fd(long fd)
 	__s32 value = fd;
 
 	bpf_map_update_elem(&tcp_tid_fd, &tid, &value, BPF_ANY);
-	bpf_map_delete_elem(&tcp_tid_sock, &tid);
+	if (tid_sock_used)
+		bpf_map_delete_elem(&tcp_tid_sock, &tid);
 }
 
 static __always_inline void forget_syscall(void)
 {
 	__u32 tid = current_tid();
 
-	bpf_map_delete_elem(&tcp_tid_sock, &tid);
+	if (tid_sock_used)
+		bpf_map_delete_elem(&tcp_tid_sock, &tid);
 	bpf_map_delete_elem(&tcp_tid_fd, &tid);
 }
 
@@ -169,7 +175,7 @@ static __always_inline void accept_return(void *ctx, long ret)
 {
 	__u32 tid = current_tid();
 	__s32 *listen_fd = bpf_map_lookup_elem(&tcp_tid_fd, &tid);
-	__u64 *skp = bpf_map_lookup_elem(&tcp_tid_sock, &tid);
+	__u64 *skp = tid_sock_used ? bpf_map_lookup_elem(&tcp_tid_sock, &tid) : NULL;
 	struct sock *sk;
 	struct event *ev;
 

@@ -25,9 +25,10 @@
  * rate. What a quiet CPU holds back is read at the next poll timeout. */
 #define WAKEUP_EVENTS 32
 /* The ring buffer, shared by all CPUs. Its reader is woken when this much
- * waits (about 900 events), always when half of it does; else at the next
- * poll timeout. The pages it touches count in our RSS: keep it small. */
-#define RING_BYTES (1u << 20)
+ * waits (about 450 events), always when half of it does; else at the next
+ * poll timeout. The kernel maps its data pages twice into our address
+ * space, all at once, so it counts twice in our RSS: keep it small. */
+#define RING_BYTES (512u << 10)
 #define RING_WAKEUP_AT (RING_BYTES / 8)
 #define RING_URGENT_AT (RING_BYTES / 2)
 /* Added to every LRU map per possible CPU (see bpf/maps.h). */
@@ -139,6 +140,11 @@ static void set_filters(struct tcptrace_bpf *skel, const struct options *opts)
 	rodata->filter_family = opts->family;
 	rodata->type_mask = opts->type_mask;
 	rodata->failure_only = opts->failure_only;
+}
+
+static void set_form(struct tcptrace_bpf *skel, enum backend backend)
+{
+	skel->rodata->tid_sock_used = backend == BACKEND_KPROBE || backend == BACKEND_FENTRY;
 }
 
 /* The LRU maps, whose entries a killed thread or a freed socket can orphan. */
@@ -381,6 +387,7 @@ static int try_backend(struct tracer *tracer, const struct options *opts, enum b
 	tracer->skel = skel;
 	tracer->backend = backend;
 	select_programs(skel, backend, opts->type_mask);
+	set_form(skel, backend);
 	set_filters(skel, opts);
 	size_lru_maps(skel, tracer->nr_cpus);
 	set_transport(skel, tracer->transport, have_ringbuf);
