@@ -29,10 +29,18 @@ static __always_inline void remember_exiting_mntns(void)
 
 static __always_inline __u64 current_mntns_id(void)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 mntns_id = task_mntns_id(task);
+	__u64 mntns_id;
 	__u32 tid;
 	__u64 *saved;
+
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct nsproxy *nsproxy = bpf_get_current_task_btf()->nsproxy;
+
+		/* NULL once do_exit() has dropped the namespaces. */
+		mntns_id = nsproxy ? nsproxy->mnt_ns->ns.inum : 0;
+	} else {
+		mntns_id = task_mntns_id((struct task_struct *)bpf_get_current_task());
+	}
 
 	if (mntns_id)
 		return mntns_id;
@@ -80,22 +88,39 @@ static __always_inline bool type_wanted(__u8 type)
 	return type_mask & TYPE_BIT(type);
 }
 
+/*
+ * With bpf_get_current_task_btf (5.11) the task and its parent are read
+ * with plain loads the verifier guards, not a helper call per field.
+ */
+static __always_inline void fill_parent_info(struct proc_info *proc)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct task_struct *parent = bpf_get_current_task_btf()->real_parent;
+
+		proc->ppid = parent->tgid;
+		__builtin_memcpy(proc->pcomm, parent->comm, sizeof(proc->pcomm));
+	} else {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+
+		proc->ppid = BPF_CORE_READ(parent, tgid);
+		bpf_core_read_str(proc->pcomm, sizeof(proc->pcomm), &parent->comm);
+	}
+}
+
 static __always_inline void fill_proc_info(struct proc_info *proc, __s32 fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 
 	proc->mntns_id = current_mntns_id();
 	proc->pid = pid_tgid >> 32;
 	proc->tid = (__u32)pid_tgid;
-	proc->ppid = BPF_CORE_READ(parent, tgid);
 	proc->uid = (__u32)uid_gid;
 	proc->gid = uid_gid >> 32;
 	proc->fd = fd;
 	bpf_get_current_comm(proc->comm, sizeof(proc->comm));
-	bpf_core_read_str(proc->pcomm, sizeof(proc->pcomm), &parent->comm);
+	fill_parent_info(proc);
 }
 
 #endif /* TCPTRACE_PROC_H */
