@@ -83,12 +83,11 @@ static __always_inline bool family_wanted(struct sock *sk)
 	return !filter_family || sock_reported_family(sk) == filter_family;
 }
 
-static __always_inline struct event *event_start(struct sock *sk, __u8 type)
+/* For a caller that applied the family filter itself. */
+static __always_inline struct event *event_start_unfiltered(struct sock *sk, __u8 type)
 {
 	struct event *ev;
 
-	if (!family_wanted(sk))
-		return NULL;
 	if (use_ringbuf) {
 		ev = bpf_ringbuf_reserve(&events_ring, sizeof(*ev), 0);
 		if (!ev) {
@@ -100,14 +99,20 @@ static __always_inline struct event *event_start(struct sock *sk, __u8 type)
 		if (!ev)
 			return NULL;
 	}
+	/* Ring buffer space and a reused slot hold old bytes. */
+	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->timestamp_ns = bpf_ktime_get_ns();
 	ev->type = type;
-	ev->pad = 0;
-	ev->pad2 = 0;
-	ev->error = 0;
 	ev->accept_fd = -1;
 	event_read_sock(ev, sk);
 	return ev;
+}
+
+static __always_inline struct event *event_start(struct sock *sk, __u8 type)
+{
+	if (!family_wanted(sk))
+		return NULL;
+	return event_start_unfiltered(sk, type);
 }
 
 static __always_inline void event_send(void *ctx, struct event *ev)

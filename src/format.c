@@ -124,7 +124,17 @@ void format_json_event(FILE *out, const struct event *ev, __u64 realtime_ns)
 	json_write_endpoint(out, "dst", ev->family, ev->daddr, ev->dport);
 	fputs(",\"error\":", out);
 	json_write_string(out, err, strlen(err));
-	fprintf(out, ",\"fd\":%d,\"accept_fd\":%d}\n", proc->fd, ev->accept_fd);
+	static const char *const closed_by[] = { "", "local", "peer", "reset" };
+
+	fprintf(out, ",\"fd\":%d,\"accept_fd\":%d,\"sock_id\":%llu,\"ipv4_mapped\":%s,"
+		"\"latency_ns\":%llu,\"syn_retrans\":%u,\"duration_ns\":%llu,"
+		"\"bytes_sent\":%llu,\"bytes_received\":%llu,\"retransmits\":%u,"
+		"\"srtt_us\":%u,\"closed_by\":\"%s\"}\n", proc->fd, ev->accept_fd,
+		(unsigned long long)ev->sock_id, ev->flags & EVENT_F_IPV4_MAPPED ? "true" : "false",
+		(unsigned long long)ev->latency_ns, ev->syn_retrans,
+		(unsigned long long)ev->duration_ns, (unsigned long long)ev->bytes_sent,
+		(unsigned long long)ev->bytes_received, ev->retransmits, ev->srtt_us,
+		ev->closed_by < 4 ? closed_by[ev->closed_by] : "?");
 }
 
 /* The table */

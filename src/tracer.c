@@ -114,9 +114,11 @@ static void select_programs(struct tcptrace_bpf *skel, enum backend backend, __u
 		{ skel->progs.fx_tcp_accept, FORM(BACKEND_FENTRY), ACCEPT },
 		{ skel->progs.fe_tcp_close, FORM(BACKEND_FENTRY), CLOSE },
 		{ skel->progs.tp_sock_state, FORM(BACKEND_TRACEPOINT), CONNECT | CLOSE },
-		{ skel->progs.tp_destroy_sock, FORM(BACKEND_TRACEPOINT), CLOSE },
+		/* Every form forgets a socket at its destruction; the
+		 * kprobe and fentry forms take the kind they can attach. */
+		{ skel->progs.tp_destroy_sock, FORM(BACKEND_TRACEPOINT) | FORM(BACKEND_KPROBE), CLOSE },
 		{ skel->progs.tb_sock_state, FORM(BACKEND_TP_BTF), CONNECT | CLOSE },
-		{ skel->progs.tb_destroy_sock, FORM(BACKEND_TP_BTF), CLOSE },
+		{ skel->progs.tb_destroy_sock, FORM(BACKEND_TP_BTF) | FORM(BACKEND_FENTRY), CLOSE },
 	};
 	struct bpf_program *prog;
 	size_t i;
@@ -144,7 +146,10 @@ static void set_filters(struct tcptrace_bpf *skel, const struct options *opts)
 
 static void set_form(struct tcptrace_bpf *skel, enum backend backend)
 {
-	skel->rodata->tid_sock_used = backend == BACKEND_KPROBE || backend == BACKEND_FENTRY;
+	bool hooks_functions = backend == BACKEND_KPROBE || backend == BACKEND_FENTRY;
+
+	skel->rodata->tid_sock_used = hooks_functions;
+	skel->rodata->closes_at_destroy = !hooks_functions;
 }
 
 /* The LRU maps, whose entries a killed thread or a freed socket can orphan. */
@@ -152,7 +157,7 @@ static void size_lru_maps(struct tcptrace_bpf *skel, int cpus)
 {
 	struct bpf_map *lru[] = {
 		skel->maps.tcp_tid_sock, skel->maps.tcp_tid_fd, skel->maps.exiting_mntns,
-		skel->maps.tuplepid, skel->maps.closed_sock,
+		skel->maps.tuplepid, skel->maps.sock_life,
 	};
 	size_t i;
 
