@@ -76,7 +76,8 @@ struct {
 
 /* tid -> mount namespace of a task that is exiting. do_exit() clears
  * task->nsproxy before the task works off its last fput()s, and with them
- * the tcp_close() of sockets it still held. */
+ * the tcp_close() of sockets it still held. Removed when the task struct
+ * is freed (sched_process_free). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_THREADS);

@@ -27,6 +27,12 @@ static __always_inline void remember_exiting_mntns(void)
 	bpf_map_update_elem(&exiting_mntns, &tid, &mntns_id, BPF_ANY);
 }
 
+/* The task's struct is freed: its last close is long done. */
+static __always_inline void forget_exiting_mntns(__u32 tid)
+{
+	bpf_map_delete_elem(&exiting_mntns, &tid);
+}
+
 static __always_inline __u64 current_mntns_id(void)
 {
 	__u64 mntns_id;

@@ -78,6 +78,13 @@ int sched_exit(void *ctx)
 	return 0;
 }
 
+SEC("tracepoint/sched/sched_process_free")
+int sched_free(struct trace_event_raw_sched_process_template *ctx)
+{
+	forget_exiting_mntns(ctx->pid);
+	return 0;
+}
+
 /* --- kprobe form --- */
 
 SEC("kprobe/tcp_v4_connect")

@@ -101,6 +101,7 @@ static void select_programs(struct tcptrace_bpf *skel, enum backend backend, __u
 		{ skel->progs.sys_accept_x, ALL_FORMS, ACCEPT },
 		{ skel->progs.sys_accept4_x, ALL_FORMS, ACCEPT },
 		{ skel->progs.sched_exit, ALL_FORMS, CLOSE },
+		{ skel->progs.sched_free, ALL_FORMS, CLOSE },
 		{ skel->progs.ig_tcp_v4_co_e, FORM(BACKEND_KPROBE), CONNECT },
 		{ skel->progs.ig_tcp_v6_co_e, FORM(BACKEND_KPROBE), CONNECT },
 		{ skel->progs.ig_tcp_v4_co_x, FORM(BACKEND_KPROBE), CONNECT },
