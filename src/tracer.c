@@ -5,6 +5,7 @@
  * transport, and reads the ring buffer or the perf buffer.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,10 +274,32 @@ static int attach_programs(struct tracer *tracer)
 	return 0;
 }
 
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/*
+ * Detaching a tracepoint waits for an RCU grace period (30-50 ms here),
+ * and one link after another that made every exit take half a second.
+ * Threads let the kernel wait for all of them at once.
+ */
 static void detach_programs(struct tracer *tracer)
 {
-	while (tracer->nr_links > 0)
-		bpf_link__destroy(tracer->links[--tracer->nr_links]);
+	pthread_t threads[MAX_LINKS];
+	bool started[MAX_LINKS];
+	int i;
+
+	for (i = 0; i < tracer->nr_links; i++)
+		started[i] = !pthread_create(&threads[i], NULL, destroy_link, tracer->links[i]);
+	for (i = 0; i < tracer->nr_links; i++) {
+		if (started[i])
+			pthread_join(threads[i], NULL);
+		else
+			bpf_link__destroy(tracer->links[i]);
+	}
+	tracer->nr_links = 0;
 }
 
 /* The records of a BPF output perf event, as the kernel writes them. */
