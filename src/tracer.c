@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "tcptrace.skel.h"
 #include "probe.h"
+#include "safe_text.h"
 #include "tracer.h"
 
 #define PERF_BUFFER_PAGES 64
@@ -35,6 +36,7 @@
 /* Added to every LRU map per possible CPU (see bpf/maps.h). */
 #define LRU_ENTRIES_PER_CPU 256
 #define MAX_LINKS 32
+#define PATH_SHOWN_LEN 1024
 
 struct tracer {
 	struct tcptrace_bpf *skel;
@@ -194,6 +196,39 @@ static void set_transport(struct tcptrace_bpf *skel, enum transport transport, b
 }
 
 /*
+ * What a pinned BPF object is: bpf_obj_get_info_by_fd() fills whatever
+ * struct it is given, so a program's info read as a map's is garbage. The
+ * fd's fdinfo names the kind.
+ */
+static const char *bpf_object_kind(int fd)
+{
+	const char *kind = "object of unknown kind";
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return kind;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "map_type:", 9)) {
+			kind = "map";
+			break;
+		}
+		if (!strncmp(line, "prog_type:", 10)) {
+			kind = "program";
+			break;
+		}
+		if (!strncmp(line, "link_type:", 10)) {
+			kind = "link";
+			break;
+		}
+	}
+	fclose(f);
+	return kind;
+}
+
+/*
  * Reuse a pinned mount-namespace map (bcc's --mntnsmap, Inspektor Gadget's
  * map): it must have our layout, or lookups would read the wrong key size.
  */
@@ -201,29 +236,39 @@ static int reuse_mntns_map(struct tcptrace_bpf *skel, const char *path)
 {
 	struct bpf_map_info info = {};
 	__u32 info_len = sizeof(info);
+	char shown[PATH_SHOWN_LEN];
+	const char *kind;
 	int fd, err;
 
+	/* User-supplied: escaped, so the error stays one line of text. */
+	safe_text(shown, sizeof(shown), path, strlen(path));
 	fd = bpf_obj_get(path);
 	if (fd < 0) {
 		err = -errno;
-		fprintf(stderr, "tcptrace: cannot open pinned map %s: %s\n", path, strerror(-err));
+		fprintf(stderr, "tcptrace: cannot open pinned map %s: %s\n", shown, strerror(-err));
 		return err;
+	}
+	kind = bpf_object_kind(fd);
+	if (strcmp(kind, "map")) {
+		fprintf(stderr, "tcptrace: %s is a pinned BPF %s, not a map\n", shown, kind);
+		err = -EINVAL;
+		goto cleanup;
 	}
 	err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
 	if (err) {
 		err = -errno;
-		fprintf(stderr, "tcptrace: %s is not a BPF map: %s\n", path, strerror(-err));
+		fprintf(stderr, "tcptrace: cannot read pinned map %s: %s\n", shown, strerror(-err));
 		goto cleanup;
 	}
 	if (info.type != BPF_MAP_TYPE_HASH || info.key_size != 8 || info.value_size != 4) {
 		fprintf(stderr, "tcptrace: pinned map %s has the wrong layout (type %u, key %u bytes, value %u bytes): want a hash map with an 8-byte mount-namespace key and a 4-byte value\n",
-			path, info.type, info.key_size, info.value_size);
+			shown, info.type, info.key_size, info.value_size);
 		err = -EINVAL;
 		goto cleanup;
 	}
 	err = bpf_map__reuse_fd(skel->maps.gadget_mntns_filter_map, fd);
 	if (err)
-		fprintf(stderr, "tcptrace: cannot reuse pinned map %s: %s\n", path, strerror(-err));
+		fprintf(stderr, "tcptrace: cannot reuse pinned map %s: %s\n", shown, strerror(-err));
 cleanup:
 	close(fd);
 	return err;
