@@ -26,7 +26,14 @@ endif
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -MMD -MP \
 	  -Iinclude -Isrc -I$(OUTPUT) -DTCPTRACE_VERSION='"$(VERSION)"'
+# One self-contained binary by default: libbpf, libelf and zlib linked
+# statically (Debian's -dev packages ship the .a files). DYNAMIC=1 links
+# them as shared libraries.
+ifeq ($(DYNAMIC),1)
 LDLIBS_BPF := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+else
+LDLIBS_BPF := -static $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+endif
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -I$(VMLINUX_DIR) -Iinclude -Ibpf -fdebug-prefix-map=$(CURDIR)=.
