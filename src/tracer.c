@@ -554,6 +554,8 @@ static int choose_backend(struct tracer *tracer, const struct options *opts, boo
 			note_failure(opts, order[i], "is skipped", reasons, sizeof(reasons), &used);
 			continue;
 		}
+		if (probe)
+			probe_forget_btf(probe);
 		err = try_backend(tracer, opts, order[i], have_ringbuf, &fatal);
 		if (!err)
 			break;
