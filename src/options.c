@@ -36,6 +36,7 @@ enum option_key {
 	OPT_MNTNSMAP,
 	OPT_TIMEOUT,
 	OPT_BACKEND,
+	OPT_TRANSPORT,
 };
 
 static const struct argp_option argp_options[] = {
@@ -63,7 +64,9 @@ static const struct argp_option argp_options[] = {
 	{ "timeout", OPT_TIMEOUT, "SECONDS", 0,
 	  "Stop after SECONDS (fractions allowed, e.g. 0.5)", 0 },
 	{ "backend", OPT_BACKEND, "NAME", 0,
-	  "Attach with auto (default), fentry, kprobe or tracepoint", 0 },
+	  "Attach with auto (default), fentry, kprobe, tp_btf or tracepoint", 0 },
+	{ "transport", OPT_TRANSPORT, "NAME", 0,
+	  "Read events through auto (default), ringbuf or perf", 0 },
 	{ 0 },
 };
 
@@ -83,14 +86,30 @@ static const char *const backend_names[] = {
 	[BACKEND_AUTO] = "auto",
 	[BACKEND_FENTRY] = "fentry",
 	[BACKEND_KPROBE] = "kprobe",
+	[BACKEND_TP_BTF] = "tp_btf",
 	[BACKEND_TRACEPOINT] = "tracepoint",
 };
 
+static const char *const transport_names[] = {
+	[TRANSPORT_AUTO] = "auto",
+	[TRANSPORT_RINGBUF] = "ringbuf",
+	[TRANSPORT_PERF] = "perf",
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 const char *backend_name(enum backend backend)
 {
-	if ((unsigned int)backend >= sizeof(backend_names) / sizeof(backend_names[0]))
+	if ((unsigned int)backend >= ARRAY_SIZE(backend_names))
 		return "unknown";
 	return backend_names[backend];
+}
+
+const char *transport_name(enum transport transport)
+{
+	if ((unsigned int)transport >= ARRAY_SIZE(transport_names))
+		return "unknown";
+	return transport_names[transport];
 }
 
 /* The one line of every error; the argument is escaped so it stays one line. */
@@ -204,18 +223,36 @@ static error_t parse_comm(const char *arg, char comm[TASK_COMM_LEN])
 	return 0;
 }
 
-static error_t parse_backend(const char *arg, enum backend *out)
+/* Index of arg in names[], or -1. */
+static int name_index(const char *arg, const char *const *names, size_t count)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {
-		if (!strcmp(arg, backend_names[i])) {
-			*out = i;
-			return 0;
-		}
-	}
-	return bad_value("--backend", arg,
-			 "expected auto, fentry, kprobe or tracepoint");
+	for (i = 0; i < count; i++)
+		if (!strcmp(arg, names[i]))
+			return i;
+	return -1;
+}
+
+static error_t parse_backend(const char *arg, enum backend *out)
+{
+	int i = name_index(arg, backend_names, ARRAY_SIZE(backend_names));
+
+	if (i < 0)
+		return bad_value("--backend", arg,
+				 "expected auto, fentry, kprobe, tp_btf or tracepoint");
+	*out = i;
+	return 0;
+}
+
+static error_t parse_transport(const char *arg, enum transport *out)
+{
+	int i = name_index(arg, transport_names, ARRAY_SIZE(transport_names));
+
+	if (i < 0)
+		return bad_value("--transport", arg, "expected auto, ringbuf or perf");
+	*out = i;
+	return 0;
 }
 
 static error_t add_mntns(struct options *opts, const char *arg)
@@ -309,6 +346,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return parse_timeout(arg, &opts->timeout_s);
 	case OPT_BACKEND:
 		return parse_backend(arg, &opts->backend);
+	case OPT_TRANSPORT:
+		return parse_transport(arg, &opts->transport);
 	case ARGP_KEY_ARG:
 		return unexpected_argument(arg);
 	}
@@ -347,6 +386,7 @@ static void options_init(struct options *opts)
 	opts->type_mask = TYPE_MASK_ALL;
 	opts->uid = -1;
 	opts->backend = BACKEND_AUTO;
+	opts->transport = TRANSPORT_AUTO;
 }
 
 int options_parse(int argc, char **argv, struct options *opts)

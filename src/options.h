@@ -12,7 +12,15 @@ enum backend {
 	BACKEND_AUTO = 0,
 	BACKEND_FENTRY,
 	BACKEND_KPROBE,
+	BACKEND_TP_BTF,
 	BACKEND_TRACEPOINT,
+};
+
+/* How events come to user space: BPF ring buffer or perf buffer. */
+enum transport {
+	TRANSPORT_AUTO = 0,
+	TRANSPORT_RINGBUF,
+	TRANSPORT_PERF,
 };
 
 struct options {
@@ -29,6 +37,7 @@ struct options {
 	const char *mntns_map_path;	/* pinned map to reuse, or NULL */
 	double timeout_s;		/* 0 = run until signalled */
 	enum backend backend;
+	enum transport transport;
 };
 
 /*
@@ -38,5 +47,6 @@ struct options {
 int options_parse(int argc, char **argv, struct options *opts);
 
 const char *backend_name(enum backend backend);
+const char *transport_name(enum transport transport);
 
 #endif /* TCPTRACE_OPTIONS_H */

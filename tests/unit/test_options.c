@@ -76,6 +76,7 @@ static void assert_defaults(const struct options *o)
 	assert_null(o->mntns_map_path);
 	assert_true(o->timeout_s == 0);
 	assert_int_equal(o->backend, BACKEND_AUTO);
+	assert_int_equal(o->transport, TRANSPORT_AUTO);
 }
 
 static void test_defaults(void **state)
@@ -326,6 +327,7 @@ static void test_backend(void **state)
 		{ "auto", BACKEND_AUTO },
 		{ "fentry", BACKEND_FENTRY },
 		{ "kprobe", BACKEND_KPROBE },
+		{ "tp_btf", BACKEND_TP_BTF },
 		{ "tracepoint", BACKEND_TRACEPOINT },
 	};
 	struct options o;
@@ -337,12 +339,50 @@ static void test_backend(void **state)
 		assert_string_equal(backend_name(all[i].backend), all[i].name);
 	}
 	assert_string_equal(backend_name((enum backend)42), "unknown");
-	PARSE_ERR("tcptrace: invalid --backend 'bogus': expected auto, fentry, kprobe or tracepoint\n",
+	PARSE_ERR("tcptrace: invalid --backend 'bogus': expected auto, fentry, kprobe, tp_btf or tracepoint\n",
 		  "--backend", "bogus");
-	PARSE_ERR("tcptrace: invalid --backend 'KPROBE': expected auto, fentry, kprobe or tracepoint\n",
+	PARSE_ERR("tcptrace: invalid --backend 'KPROBE': expected auto, fentry, kprobe, tp_btf or tracepoint\n",
 		  "--backend=KPROBE");
-	PARSE_ERR("tcptrace: invalid --backend '': expected auto, fentry, kprobe or tracepoint\n",
+	PARSE_ERR("tcptrace: invalid --backend '': expected auto, fentry, kprobe, tp_btf or tracepoint\n",
 		  "--backend", "");
+}
+
+/* The order of the enum is the order of --help and of the error's list. */
+static void test_backend_order(void **state)
+{
+	assert_int_equal(BACKEND_AUTO, 0);
+	assert_true(BACKEND_KPROBE < BACKEND_TP_BTF && BACKEND_TP_BTF < BACKEND_TRACEPOINT);
+	PARSE_ERR("tcptrace: invalid --backend 'tp-btf': expected auto, fentry, kprobe, tp_btf or tracepoint\n",
+		  "--backend", "tp-btf");
+}
+
+static void test_transport(void **state)
+{
+	static const struct {
+		const char *name;
+		enum transport transport;
+	} all[] = {
+		{ "auto", TRANSPORT_AUTO },
+		{ "ringbuf", TRANSPORT_RINGBUF },
+		{ "perf", TRANSPORT_PERF },
+	};
+	struct options o;
+	size_t i;
+
+	assert_int_equal(TRANSPORT_AUTO, 0);
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		PARSE_OK(&o, "--transport", (char *)all[i].name);
+		assert_int_equal(o.transport, all[i].transport);
+		assert_string_equal(transport_name(all[i].transport), all[i].name);
+	}
+	PARSE_OK(&o, "--transport=perf", "--transport", "ringbuf");
+	assert_int_equal(o.transport, TRANSPORT_RINGBUF);
+	assert_string_equal(transport_name((enum transport)7), "unknown");
+	PARSE_ERR("tcptrace: invalid --transport 'ring': expected auto, ringbuf or perf\n",
+		  "--transport", "ring");
+	PARSE_ERR("tcptrace: invalid --transport '': expected auto, ringbuf or perf\n",
+		  "--transport=");
+	PARSE_ERR("tcptrace: option '--transport' requires an argument\n", "--transport");
 }
 
 /* getopt's own message names the culprit; argp's "Try --help" line is gone. */
@@ -373,7 +413,7 @@ static void test_everything_at_once(void **state)
 
 	PARSE_OK(&o, "-j", "-v", "--failure-only", "-p", "42", "-u", "1000",
 		 "--comm", "curl", "-6", "-m", "4026531840", "--timeout", "0.5",
-		 "--backend", "kprobe");
+		 "--backend", "kprobe", "--transport", "perf");
 	assert_true(o.json && o.verbose && o.failure_only);
 	assert_int_equal(o.type_mask, TYPE_BIT(EVENT_CONNECT));
 	assert_int_equal(o.pid, 42);
@@ -383,6 +423,7 @@ static void test_everything_at_once(void **state)
 	assert_int_equal(o.mntns_count, 1);
 	assert_true(o.timeout_s == 0.5);
 	assert_int_equal(o.backend, BACKEND_KPROBE);
+	assert_int_equal(o.transport, TRANSPORT_PERF);
 }
 
 /* Unit tests and main() may parse several times: nothing carries over. */
@@ -393,7 +434,8 @@ static void test_no_leftovers(void **state)
 	char err[64];
 
 	PARSE_OK(&o, "-j", "--accept-only", "-4", "-m", "5", "-p", "9",
-		 "--comm", "x", "--timeout", "1", "--backend", "fentry", "-u", "3");
+		 "--comm", "x", "--timeout", "1", "--backend", "fentry", "-u", "3",
+		 "--transport", "ringbuf");
 	assert_int_equal(parse_capture(&o, 1, none, err, sizeof(err)), 0);
 	assert_defaults(&o);
 	/* Nor after a failure halfway through. */
@@ -463,6 +505,8 @@ static void test_help_version_usage(void **state)
 	assert_non_null(strstr(out, "Usage: tcptrace [OPTION...]"));
 	assert_non_null(strstr(out, "--failure-only"));
 	assert_non_null(strstr(out, "--backend=NAME"));
+	assert_non_null(strstr(out, "tp_btf"));
+	assert_non_null(strstr(out, "--transport=NAME"));
 	free(out);
 
 	out = run_exiting("--usage", &status);
@@ -488,6 +532,8 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_timeout_errors),
 		cmocka_unit_test(test_backend),
+		cmocka_unit_test(test_backend_order),
+		cmocka_unit_test(test_transport),
 		cmocka_unit_test(test_unknown_and_missing),
 		cmocka_unit_test(test_positional_rejected),
 		cmocka_unit_test(test_everything_at_once),
