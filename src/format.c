@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include "errno_names.h"
-#include "event.h"
+#include "record.h"
 #include "format.h"
 #include "json.h"
 #include "safe_text.h"

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "event.h"
 #include "format.h"
 #include "options.h"
 #include "preflight.h"
+#include "record.h"
 #include "tracer.h"
 
 #define POLL_INTERVAL_MS 100
@@ -39,18 +39,16 @@ static __u64 clock_ns(clockid_t clock)
 static void print_sample(void *cookie, const void *data, size_t size)
 {
 	struct output *output = cookie;
-	struct event ev;
-	__u64 realtime_ns;
+	struct record rec;
 
-	if (event_decode(data, size, &ev)) {
+	if (record_decode(&rec, data, size, output->clock_offset_ns)) {
 		output->bad_samples++;
 		return;
 	}
-	realtime_ns = ev.timestamp_ns + output->clock_offset_ns;
 	if (output->json)
-		format_json_event(output->out, &ev, realtime_ns);
+		format_json_event(output->out, &rec.ev, rec.realtime_ns);
 	else
-		format_table_event(output->out, &ev, realtime_ns);
+		format_table_event(output->out, &rec.ev, rec.realtime_ns);
 }
 
 static int install_signal_handlers(void)
