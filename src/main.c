@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "fields.h"
 #include "format.h"
 #include "options.h"
 #include "preflight.h"
@@ -112,6 +113,8 @@ int main(int argc, char **argv)
 
 	if (options_parse(argc, argv, &opts))
 		return 2;
+	if (opts.list_fields)
+		return fields_print(stdout) ? 1 : 0;
 	if (preflight_privileges() || preflight_btf("/sys/kernel/btf/vmlinux") ||
 	    preflight_tracefs())
 		return 1;

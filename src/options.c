@@ -37,6 +37,7 @@ enum option_key {
 	OPT_TIMEOUT,
 	OPT_BACKEND,
 	OPT_TRANSPORT,
+	OPT_LIST_FIELDS,
 };
 
 static const struct argp_option argp_options[] = {
@@ -44,6 +45,10 @@ static const struct argp_option argp_options[] = {
 	{ "json", 'j', NULL, 0,
 	  "Print one JSON object per line (Inspektor Gadget trace_tcp fields)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print debug messages to stderr", 0 },
+	{ "list-fields", OPT_LIST_FIELDS, NULL, 0,
+	  "Print the output fields and exit: one line each, with its JSON path, "
+	  "its kind (time, string, uint, int, addr, port, errno) and its table "
+	  "column or \"-\", separated by blanks", 0 },
 	{ NULL, 0, NULL, 0, "Event filters:", 2 },
 	{ "connect-only", OPT_CONNECT_ONLY, NULL, 0, "Show connect events only", 0 },
 	{ "accept-only", OPT_ACCEPT_ONLY, NULL, 0, "Show accept events only", 0 },
@@ -315,6 +320,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case 'v':
 		opts->verbose = true;
+		return 0;
+	case OPT_LIST_FIELDS:
+		opts->list_fields = true;
 		return 0;
 	case OPT_CONNECT_ONLY:
 		ps->connect_only = true;

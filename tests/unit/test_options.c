@@ -77,6 +77,7 @@ static void assert_defaults(const struct options *o)
 	assert_true(o->timeout_s == 0);
 	assert_int_equal(o->backend, BACKEND_AUTO);
 	assert_int_equal(o->transport, TRANSPORT_AUTO);
+	assert_false(o->list_fields);
 }
 
 static void test_defaults(void **state)
@@ -385,6 +386,19 @@ static void test_transport(void **state)
 	PARSE_ERR("tcptrace: option '--transport' requires an argument\n", "--transport");
 }
 
+/* --list-fields: a flag for main, which prints the fields before any check. */
+static void test_list_fields(void **state)
+{
+	struct options o;
+
+	PARSE_OK(&o, "--list-fields");
+	assert_true(o.list_fields);
+	PARSE_OK(&o, "--list-fields", "-j");
+	assert_true(o.list_fields && o.json);
+	PARSE_ERR("tcptrace: option '--list-fields' doesn't allow an argument\n",
+		  "--list-fields=x");
+}
+
 /* getopt's own message names the culprit; argp's "Try --help" line is gone. */
 static void test_unknown_and_missing(void **state)
 {
@@ -435,7 +449,7 @@ static void test_no_leftovers(void **state)
 
 	PARSE_OK(&o, "-j", "--accept-only", "-4", "-m", "5", "-p", "9",
 		 "--comm", "x", "--timeout", "1", "--backend", "fentry", "-u", "3",
-		 "--transport", "ringbuf");
+		 "--transport", "ringbuf", "--list-fields");
 	assert_int_equal(parse_capture(&o, 1, none, err, sizeof(err)), 0);
 	assert_defaults(&o);
 	/* Nor after a failure halfway through. */
@@ -507,6 +521,7 @@ static void test_help_version_usage(void **state)
 	assert_non_null(strstr(out, "--backend=NAME"));
 	assert_non_null(strstr(out, "tp_btf"));
 	assert_non_null(strstr(out, "--transport=NAME"));
+	assert_non_null(strstr(out, "--list-fields"));
 	free(out);
 
 	out = run_exiting("--usage", &status);
@@ -534,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_backend),
 		cmocka_unit_test(test_backend_order),
 		cmocka_unit_test(test_transport),
+		cmocka_unit_test(test_list_fields),
 		cmocka_unit_test(test_unknown_and_missing),
 		cmocka_unit_test(test_positional_rejected),
 		cmocka_unit_test(test_everything_at_once),
