@@ -6,6 +6,7 @@
 #include "record.h"
 
 #define FIELD(p, k, v) .path = p, .kind = FIELD_##k, .value = VALUE_##v
+#define STABLE .stable = 1
 #define MEMBER(m) .off = offsetof(struct record, m), \
 		  .size = sizeof(((struct record *)0)->m)
 #define COLUMN(n, p, w, a, c) .col = { .name = n, .pos = p, .width = w, \
@@ -23,18 +24,18 @@ const struct field fields[] = {
 	  COLUMN("TIME", 0, 12, LEFT, TIME_OF_DAY) },
 	{ FIELD("type", STRING, EVENT_TYPE), MEMBER(ev.type),
 	  COLUMN("TYPE", 1, 7, LEFT, VALUE) },
-	{ FIELD("proc.comm", STRING, CHARS), MEMBER(ev.proc.comm),
+	{ FIELD("proc.comm", STRING, CHARS), MEMBER(ev.proc.comm), STABLE,
 	  COLUMN("COMM", 4, 15, LEFT, VALUE) },
-	{ FIELD("proc.pid", UINT, UINT), MEMBER(ev.proc.pid),
+	{ FIELD("proc.pid", UINT, UINT), MEMBER(ev.proc.pid), STABLE,
 	  COLUMN("PID", 2, 7, RIGHT, VALUE) },
-	{ FIELD("proc.tid", UINT, UINT), MEMBER(ev.proc.tid),
+	{ FIELD("proc.tid", UINT, UINT), MEMBER(ev.proc.tid), STABLE,
 	  COLUMN("TID", 3, 7, RIGHT, VALUE) },
-	{ FIELD("proc.mntns_id", UINT, UINT), MEMBER(ev.proc.mntns_id) },
-	{ FIELD("proc.creds.uid", UINT, UINT), MEMBER(ev.proc.uid) },
-	{ FIELD("proc.creds.gid", UINT, UINT), MEMBER(ev.proc.gid) },
-	{ FIELD("proc.parent.comm", STRING, CHARS), MEMBER(ev.proc.pcomm) },
-	{ FIELD("proc.parent.pid", UINT, UINT), MEMBER(ev.proc.ppid) },
-	{ FIELD("netns_id", UINT, UINT), MEMBER(ev.netns_id) },
+	{ FIELD("proc.mntns_id", UINT, UINT), MEMBER(ev.proc.mntns_id), STABLE },
+	{ FIELD("proc.creds.uid", UINT, UINT), MEMBER(ev.proc.uid), STABLE },
+	{ FIELD("proc.creds.gid", UINT, UINT), MEMBER(ev.proc.gid), STABLE },
+	{ FIELD("proc.parent.comm", STRING, CHARS), MEMBER(ev.proc.pcomm), STABLE },
+	{ FIELD("proc.parent.pid", UINT, UINT), MEMBER(ev.proc.ppid), STABLE },
+	{ FIELD("netns_id", UINT, UINT), MEMBER(ev.netns_id), STABLE },
 	{ FIELD("src.addr", ADDR, ADDR), MEMBER(ev.saddr),
 	  ENDPOINT_COLUMN("SRC", 6, ev.sport) },
 	{ FIELD("src.port", PORT, UINT), MEMBER(ev.sport) },

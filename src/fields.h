@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <linux/types.h>
 
 #define FIELDS_MAX 32
@@ -71,8 +72,32 @@ struct field {
 	__u16 off;		/* offset of the member in struct record */
 	__u16 size;		/* its size */
 	const char *text;	/* VALUE_CONST */
+	/*
+	 * Has few distinct values at a time: it describes the process or its
+	 * namespaces. The writers keep the text of a run
+	 * of such fields and copy it while their members stay the same
+	 * (text_cache.h): a busy host's events come from a few processes.
+	 */
+	__u8 stable;
 	struct field_column col;
 };
+
+/*
+ * The writers compile one template per address family, so that what only
+ * depends on the family (the IP version, how to print an address) is
+ * settled before any event comes.
+ */
+enum field_family {
+	FAMILY_OTHER,		/* no address: a kernel bug, shown as "?" */
+	FAMILY_INET,
+	FAMILY_INET6,
+	FAMILY_COUNT,
+};
+
+static inline enum field_family field_family_of(__u16 family)
+{
+	return family == AF_INET ? FAMILY_INET : family == AF_INET6 ? FAMILY_INET6 : FAMILY_OTHER;
+}
 
 /* Every field, in JSON order. */
 extern const struct field fields[];
