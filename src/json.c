@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <stdlib.h>
 #include <string.h>
 #include "json.h"
 #include "text_scan.h"
@@ -94,18 +93,4 @@ char *json_put_string(char *p, const char *str, size_t len)
 		p = put_special(p, &s, end - s);
 	}
 	return p;
-}
-
-/* The stdio formatter's form, until the writers replace it. */
-void json_write_string(FILE *out, const char *s, size_t len)
-{
-	char *buf = malloc(JSON_STRING_ROOM(len)), *end;
-
-	if (!buf)
-		return;
-	end = json_put_string(buf, s, len);
-	fputc('"', out);
-	fwrite(buf, 1, end - buf, out);
-	fputc('"', out);
-	free(buf);
 }

@@ -3,7 +3,6 @@
 #define TCPTRACE_JSON_H
 
 #include <stddef.h>
-#include <stdio.h>
 
 /* Room json_put_string() needs for len input bytes: "\u00XX" per byte at worst,
  * plus the 16-byte block it may store past its end. */
@@ -19,8 +18,5 @@
  * when len is 0. Plain printable ASCII goes 16 bytes at a time.
  */
 char *json_put_string(char *p, const char *s, size_t len);
-
-/* The same, quoted, to a stream. */
-void json_write_string(FILE *out, const char *s, size_t len);
 
 #endif /* TCPTRACE_JSON_H */
