@@ -44,6 +44,7 @@ TMP=
 TRACER_PID=
 BG_PIDS=
 PINS=
+FIELDS=
 
 # ---- reporting ----
 
@@ -122,7 +123,7 @@ le_hex() {
 # ---- setup ----
 
 usage() {
-	echo "usage: $0 --backend auto|kprobe|fentry|tracepoint [--expect-backend NAME] [--tcptrace PATH] [--tcpcase PATH]" >&2
+	echo "usage: $0 --backend auto|kprobe|fentry|tp_btf|tracepoint [--expect-backend NAME] [--tcptrace PATH] [--tcpcase PATH]" >&2
 	exit 2
 }
 
@@ -138,7 +139,7 @@ parse_args() {
 		shift
 	done
 	case $BACKEND in
-	auto | kprobe | fentry | tracepoint) ;;
+	auto | kprobe | fentry | tp_btf | tracepoint) ;;
 	*) usage ;;
 	esac
 	# A forced backend must be the one used; auto's pick depends on the
@@ -173,6 +174,11 @@ preflight() {
 	fi
 	if [ ! -x "$TCPCASE" ]; then
 		skip "no tcpcase at $TCPCASE (run make live)"
+		return 1
+	fi
+	# The fields every event must have: tcptrace's own list, not a copy of it.
+	if ! FIELDS=$("$TCPTRACE" --list-fields) || [ -z "$FIELDS" ]; then
+		fail "tcptrace --list-fields failed"
 		return 1
 	fi
 	if ! ensure_mount tracefs /sys/kernel/tracing tracefs; then
@@ -257,7 +263,7 @@ valid_events() {
 judge() {
 	local run=$1 mode=$2
 
-	jq -n -r --arg mode "$mode" --arg prefix "[$BACKEND] $run:" \
+	jq -n -r --arg mode "$mode" --arg prefix "[$BACKEND] $run:" --arg fields "$FIELDS" \
 		--slurpfile cases "$TMP/$run.cases" \
 		--slurpfile events "$TMP/$run.events" -f "$CHECK_JQ"
 }
@@ -315,9 +321,9 @@ check_output() {
 		printf '%s\n' "$bad" | detail
 	fi
 	if judge "$run" schema >"$TMP/$run.schema" && [ ! -s "$TMP/$run.schema" ]; then
-		pass "$run: every event has the documented fields"
+		pass "$run: every event has the fields of --list-fields, and no other"
 	else
-		fail "$run: every event has the documented fields; not:"
+		fail "$run: every event has the fields of --list-fields, and no other; not:"
 		detail "$TMP/$run.schema"
 	fi
 	[ -s "$TMP/$run.cases" ] || return 0
