@@ -230,6 +230,9 @@ static struct json_step *add_step(struct builder *b, size_t lit, size_t lit_len,
 		s->off = f->off;
 		s->arg = f->size;
 	}
+	/* Each address step keeps its own last address. */
+	if (op == JSON_IPV4 || op == JSON_IPV6)
+		s->arg = b->jw->nmemos++;
 	return s;
 }
 

@@ -99,10 +99,10 @@ op_s64:
 	p = put_s64(p, MEMBER_AS(__s64, rec, s));
 	NEXT();
 op_ipv4:
-	p = put_ipv4(p, (const __u8 *)rec + s->off);
+	p = put_ipv4_memo(&jw->memos[s->arg], p, (const __u8 *)rec + s->off);
 	NEXT();
 op_ipv6:
-	p = put_ipv6(p, (const __u8 *)rec + s->off);
+	p = put_ipv6_memo(&jw->memos[s->arg], p, (const __u8 *)rec + s->off);
 	NEXT();
 op_errno:
 	err = MEMBER_AS(__s32, rec, s);

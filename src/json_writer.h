@@ -16,6 +16,7 @@
 #include <linux/types.h>
 #include "fields.h"
 #include "outbuf.h"
+#include "put_inet.h"
 #include "record.h"
 #include "text_cache.h"
 #include "time_cache.h"
@@ -52,7 +53,7 @@ struct json_step {
 	__u8 lit_len;		/* at most one block: longer ones take several steps */
 	__u8 op;		/* enum json_op: what to write after it */
 	__u16 off;		/* of the member in struct record; or steps to skip */
-	__u16 arg;		/* size of the member; or which cache */
+	__u16 arg;		/* size of the member; which memo (addresses); which cache */
 };
 
 struct json_writer {
@@ -62,6 +63,8 @@ struct json_writer {
 	struct time_cache utc;
 	struct text_cache caches[JSON_CACHES_MAX];
 	size_t ncaches;
+	struct addr_memo memos[FAMILY_COUNT * FIELDS_MAX];
+	size_t nmemos;
 	size_t literals_len;
 	char literals[JSON_LITERALS_MAX];
 };

@@ -50,4 +50,51 @@ char *put_addr(char *p, __u16 family, const __u8 *a);
 /* "127.0.0.1:80", "[::1]:80"; "?" for an unknown family. */
 char *put_endpoint(char *p, __u16 family, const __u8 *a, __u16 port);
 
+/*
+ * The text of the last address one column printed, for the next: addresses
+ * repeat from event to event (the local one, loopback), and a compare and a
+ * copy cost less than the digits. One per column and family.
+ */
+struct addr_memo {
+	__u64 addr[2];
+	__u8 len;			/* of text; 0: empty */
+	char text[PUT_IPV6_MAX + 3];	/* and room for the 16-byte copies */
+};
+
+static inline char *put_ipv4_memo(struct addr_memo *m, char *p, const __u8 *a)
+{
+	__u32 v, seen;
+	char *end;
+
+	memcpy(&v, a, 4);
+	memcpy(&seen, m->addr, 4);
+	if (v == seen && m->len) {
+		memcpy(p, m->text, 16);
+		return p + m->len;
+	}
+	end = put_ipv4(p, a);
+	memcpy(m->addr, &v, 4);
+	memcpy(m->text, p, 16);
+	m->len = end - p;
+	return end;
+}
+
+static inline char *put_ipv6_memo(struct addr_memo *m, char *p, const __u8 *a)
+{
+	__u64 v[2];
+	char *end;
+
+	memcpy(v, a, 16);
+	if (v[0] == m->addr[0] && v[1] == m->addr[1] && m->len) {
+		memcpy(p, m->text, sizeof(m->text));
+		return p + m->len;
+	}
+	end = put_ipv6(p, a);
+	memcpy(m->addr, v, 16);
+	/* The whole of text: the writers' buffers have room past the end. */
+	memcpy(m->text, p, sizeof(m->text));
+	m->len = end - p;
+	return end;
+}
+
 #endif /* TCPTRACE_PUT_INET_H */

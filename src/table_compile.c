@@ -156,6 +156,7 @@ static int add_cell(struct compiler *c, enum field_family family, size_t i)
 {
 	struct table_writer *tw = c->tw;
 	struct table_step *s = add_step(c, family);
+	int err;
 
 	if (!s)
 		return -EINVAL;
@@ -164,7 +165,11 @@ static int add_cell(struct compiler *c, enum field_family family, size_t i)
 	else
 		s->left_start = tw->starts[i];
 	s->gap = i ? TABLE_COLUMN_GAP : 0;
-	return cell_op(c->cols[i], family, s, &c->max[i]);
+	err = cell_op(c->cols[i], family, s, &c->max[i]);
+	if (s->op == TABLE_IPV4 || s->op == TABLE_IPV6 || s->op == TABLE_ENDPOINT4 ||
+	    s->op == TABLE_ENDPOINT6)
+		s->memo = tw->nmemos++;
+	return err;
 }
 
 /* Columns i..i+n, stable, as a cached run: TABLE_CACHED, their cells, TABLE_CACHE_FILL. */

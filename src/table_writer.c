@@ -202,15 +202,15 @@ op_s64:
 	END();
 op_ipv4:
 	BEGIN();
-	p = put_ipv4(p, (const __u8 *)rec + s->off);
+	p = put_ipv4_memo(&tw->memos[s->memo], p, (const __u8 *)rec + s->off);
 	END();
 op_ipv6:
 	BEGIN();
-	p = put_ipv6(p, (const __u8 *)rec + s->off);
+	p = put_ipv6_memo(&tw->memos[s->memo], p, (const __u8 *)rec + s->off);
 	END();
 op_endpoint4:
 	BEGIN();
-	p = put_ipv4(p, (const __u8 *)rec + s->off);
+	p = put_ipv4_memo(&tw->memos[s->memo], p, (const __u8 *)rec + s->off);
 	*p++ = ':';
 	p = put_u32(p, PORT(rec, s));
 	END();
@@ -218,7 +218,7 @@ op_endpoint6:
 	BEGIN();
 	/* Brackets keep the port apart from the address's colons. */
 	*p++ = '[';
-	p = put_ipv6(p, (const __u8 *)rec + s->off);
+	p = put_ipv6_memo(&tw->memos[s->memo], p, (const __u8 *)rec + s->off);
 	memcpy(p, "]:", 2);
 	p = put_u32(p + 2, PORT(rec, s));
 	END();

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 #include "fields.h"
 #include "outbuf.h"
+#include "put_inet.h"
 #include "record.h"
 #include "text_cache.h"
 #include "time_cache.h"
@@ -51,6 +52,7 @@ struct table_step {
 	__u16 right_end;	/* a right-aligned cell ends here if it can; else 0 */
 	__u8 gap;		/* blanks before a cell: 0 for the first column */
 	__u8 op;		/* enum table_op */
+	__u8 memo;		/* addresses: which memo */
 	__u16 off;		/* of the member in struct record; or steps to skip */
 	__u16 arg;		/* size of the member, the port's offset, the text's
 				 * length; or which cache */
@@ -68,6 +70,8 @@ struct table_writer {
 	struct time_cache local;
 	struct text_cache caches[TABLE_CACHES_MAX];
 	size_t ncaches;
+	struct addr_memo memos[FAMILY_COUNT * FIELDS_MAX];
+	size_t nmemos;
 };
 
 /* Returns 0, -EINVAL if a chosen field's cell cannot be shown, or -ENOMEM. */

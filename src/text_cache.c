@@ -46,7 +46,8 @@ int text_cache_init(struct text_cache *tc, const struct field *const *f, size_t 
 
 /*
  * The newest key goes first in its set, and the one it displaces second: a
- * set keeps the two processes seen last (a client and its server, say).
+ * set keeps the two processes seen last (a client and its server, say), and
+ * a hit is most often in the first entry, which is checked first.
  */
 struct text_cache_entry *text_cache_miss(struct text_cache *tc, struct text_cache_entry *set,
 					 const void *rec)
@@ -56,7 +57,7 @@ struct text_cache_entry *text_cache_miss(struct text_cache *tc, struct text_cach
 	unsigned int i;
 
 	if (set->len)
-		memcpy(second, set, tc->stride);
+		memcpy(second, set, offsetof(struct text_cache_entry, text) + set->len);
 	for (i = 0; i < tc->key_pairs; i++) {
 		memcpy(&set->key[i], at + 16 * i, 16);
 		set->key[i] &= tc->mask[i];

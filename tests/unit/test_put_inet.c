@@ -158,6 +158,46 @@ static void test_longest(void **state)
 	assert_true(put_endpoint(buf, AF_INET6, v6, 65535) - buf <= PUT_ENDPOINT_MAX);
 }
 
+/* A memo prints what the plain helpers print, whatever came before. */
+static void test_memo(void **state)
+{
+	static const char *const seq[] = {
+		"127.0.0.1", "127.0.0.1", "10.0.0.1", "127.0.0.1", "0.0.0.0", "0.0.0.0",
+		"255.255.255.255", "127.0.0.1",
+	};
+	struct addr_memo m4, m6;
+	char buf[PUT_ADDR_ROOM + 64], want[INET6_ADDRSTRLEN];
+	__u8 a[16];
+	size_t i;
+	int k;
+
+	memset(&m4, 0, sizeof(m4));
+	memset(&m6, 0, sizeof(m6));
+	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		assert_int_equal(inet_pton(AF_INET, seq[i], a), 1);
+		*put_ipv4_memo(&m4, buf, a) = '\0';
+		assert_string_equal(buf, seq[i]);
+	}
+	/* An empty memo does not match the all-zero address. */
+	memset(&m4, 0, sizeof(m4));
+	memset(a, 0, sizeof(a));
+	*put_ipv4_memo(&m4, buf, a) = '\0';
+	assert_string_equal(buf, "0.0.0.0");
+	*put_ipv6_memo(&m6, buf, a) = '\0';
+	assert_string_equal(buf, "::");
+	for (i = 0; i < 20000; i++) {
+		/* Few distinct addresses, so that hits and misses both happen. */
+		for (k = 0; k < 16; k++)
+			a[k] = rand32() % 4 ? 0 : rand32() % 3;
+		assert_non_null(inet_ntop(AF_INET6, a, want, sizeof(want)));
+		*put_ipv6_memo(&m6, buf, a) = '\0';
+		assert_string_equal(buf, want);
+		assert_non_null(inet_ntop(AF_INET, a, want, sizeof(want)));
+		*put_ipv4_memo(&m4, buf, a) = '\0';
+		assert_string_equal(buf, want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_family),
 		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_longest),
+		cmocka_unit_test(test_memo),
 	};
 
 	return cmocka_run_group_tests_name("put_inet", tests, NULL, NULL);
