@@ -14,20 +14,6 @@
 	v_;								\
 })
 
-static inline char *put_blocks(char *p, const char *s, size_t len)
-{
-	char *end = p + len;
-
-	for (;;) {
-		memcpy(p, s, JSON_LITERAL_BLOCK);
-		if (len <= JSON_LITERAL_BLOCK)
-			return end;
-		p += JSON_LITERAL_BLOCK;
-		s += JSON_LITERAL_BLOCK;
-		len -= JSON_LITERAL_BLOCK;
-	}
-}
-
 /*
  * A threaded interpreter, as the kernel's BPF interpreter is: each op ends
  * by copying the next step's literal (one fixed-size block) and jumping
@@ -115,7 +101,7 @@ op_event_type:
 op_cached:
 	entry = text_cache_lookup(&jw->caches[s->arg], rec, &hit);
 	if (hit) {
-		p = put_blocks(p, entry->text, entry->len);
+		p = text_cache_put(p, entry);
 		s += s->off;	/* to the JSON_CACHE_FILL step, and past it */
 	} else {
 		cached_start = p;

@@ -46,20 +46,6 @@ static inline char *put_blanks(char *p, size_t n)
 	}
 }
 
-static inline char *put_blocks(char *p, const char *s, size_t n)
-{
-	char *end = p + n;
-
-	for (;;) {
-		memcpy(p, s, BLOCK);
-		if (n <= BLOCK)
-			return end;
-		p += BLOCK;
-		s += BLOCK;
-		n -= BLOCK;
-	}
-}
-
 /*
  * A right-aligned cell written at cell, before its width was known: move it
  * d places on, with blanks before it. Returns its new end.
@@ -253,7 +239,7 @@ op_cached:
 	entry = text_cache_lookup(&tw->caches[s->arg], rec, &hit);
 	if (hit && pos >= entry->aux[0] && pos <= entry->aux[1]) {
 		p = put_blanks(p, entry->aux[2] - pos);
-		p = put_blocks(p, entry->text, entry->len);
+		p = text_cache_put(p, entry);
 		pos = entry->aux[3];
 		s += s->off;	/* to the TABLE_CACHE_FILL step, and past it */
 	} else {

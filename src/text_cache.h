@@ -21,7 +21,8 @@
 #define TEXT_CACHE_BITS 7		/* 128 sets */
 #define TEXT_CACHE_WAYS 2
 #define TEXT_CACHE_ENTRIES (TEXT_CACHE_WAYS << TEXT_CACHE_BITS)
-#define TEXT_CACHE_SLACK 32		/* entries are copied in blocks */
+#define TEXT_CACHE_BLOCK 64		/* entries are copied in blocks of this size */
+#define TEXT_CACHE_SLACK TEXT_CACHE_BLOCK
 
 /* Two key words at a time: SSE2 on x86-64, plain words elsewhere. */
 typedef __u64 text_cache_pair __attribute__((vector_size(16)));
@@ -108,6 +109,23 @@ hit:
 #undef UNROLL
 #undef DIFF_PAIR
 #undef HASH_WORD
+}
+
+/*
+ * A hit's text at p; returns its end. Whole blocks: the writer's buffer has
+ * room past the end (OUTBUF_SLACK), the entry has TEXT_CACHE_SLACK.
+ */
+static inline char *text_cache_put(char *p, const struct text_cache_entry *e)
+{
+	const char *s = e->text;
+	char *end = p + e->len;
+
+	do {
+		memcpy(p, s, TEXT_CACHE_BLOCK);
+		p += TEXT_CACHE_BLOCK;
+		s += TEXT_CACHE_BLOCK;
+	} while (p < end);
+	return end;
 }
 
 /* Keep text[0..len) (len > 0) in the entry a miss returned. */
