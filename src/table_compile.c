@@ -124,6 +124,8 @@ static int cache_for(struct table_writer *tw, const struct field **run, size_t n
 	size_t i;
 	int err;
 
+	if (n >= FIELDS_MAX)
+		return -ENOSPC;
 	for (i = 0; i < tw->ncaches; i++)
 		if (!memcmp(cached[i], run, n * sizeof(*run)) && !cached[i][n])
 			return i;
