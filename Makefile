@@ -128,3 +128,15 @@ clean:
 	$(Q)rm -rf $(OUTPUT) tcptrace
 
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)
+
+# The formatter's instructions per event under callgrind (bench/README.md).
+FMTBENCH := $(OUTPUT)/bench/fmtbench
+
+$(FMTBENCH): bench/fmtbench.c bench/fmtsamples.h $(LIB_OBJS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@
+
+.PHONY: bench-fmt
+bench-fmt: $(FMTBENCH)
+	$(Q)bench/fmt-callgrind.sh $(FMTBENCH)

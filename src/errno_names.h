@@ -22,4 +22,10 @@ const char *errno_name_r(int err, char *buf, size_t size);
  */
 const char *errno_name(int err);
 
+/*
+ * errno_name_r() for the per-event path: writes the name at p, without a NUL,
+ * and returns the end (0 writes nothing). At most ERRNO_NAME_LEN - 1 bytes.
+ */
+char *put_errno_name(char *p, int err);
+
 #endif /* TCPTRACE_ERRNO_NAMES_H */

@@ -37,6 +37,7 @@ enum option_key {
 	OPT_TIMEOUT,
 	OPT_BACKEND,
 	OPT_TRANSPORT,
+	OPT_LIST_FIELDS,
 };
 
 static const struct argp_option argp_options[] = {
@@ -44,6 +45,10 @@ static const struct argp_option argp_options[] = {
 	{ "json", 'j', NULL, 0,
 	  "Print one JSON object per line (Inspektor Gadget trace_tcp fields)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print debug messages to stderr", 0 },
+	{ "list-fields", OPT_LIST_FIELDS, NULL, 0,
+	  "Print the output fields and exit: one line each, with its JSON path, "
+	  "its kind (time, string, uint, int, addr, port, errno) and its table "
+	  "column or \"-\", separated by blanks", 0 },
 	{ NULL, 0, NULL, 0, "Event filters:", 2 },
 	{ "connect-only", OPT_CONNECT_ONLY, NULL, 0, "Show connect events only", 0 },
 	{ "accept-only", OPT_ACCEPT_ONLY, NULL, 0, "Show accept events only", 0 },
@@ -66,7 +71,7 @@ static const struct argp_option argp_options[] = {
 	{ "backend", OPT_BACKEND, "NAME", 0,
 	  "Attach with auto (default), fentry, kprobe, tp_btf or tracepoint", 0 },
 	{ "transport", OPT_TRANSPORT, "NAME", 0,
-	  "Send events through auto (default), ringbuf or perf", 0 },
+	  "Read events through auto (default), ringbuf or perf", 0 },
 	{ 0 },
 };
 
@@ -96,18 +101,20 @@ static const char *const transport_names[] = {
 	[TRANSPORT_PERF] = "perf",
 };
 
-const char *transport_name(enum transport transport)
-{
-	if ((unsigned int)transport >= sizeof(transport_names) / sizeof(transport_names[0]))
-		return "unknown";
-	return transport_names[transport];
-}
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *backend_name(enum backend backend)
 {
-	if ((unsigned int)backend >= sizeof(backend_names) / sizeof(backend_names[0]))
+	if ((unsigned int)backend >= ARRAY_SIZE(backend_names))
 		return "unknown";
 	return backend_names[backend];
+}
+
+const char *transport_name(enum transport transport)
+{
+	if ((unsigned int)transport >= ARRAY_SIZE(transport_names))
+		return "unknown";
+	return transport_names[transport];
 }
 
 /* The one line of every error; the argument is escaped so it stays one line. */
@@ -221,18 +228,36 @@ static error_t parse_comm(const char *arg, char comm[TASK_COMM_LEN])
 	return 0;
 }
 
-static error_t parse_backend(const char *arg, enum backend *out)
+/* Index of arg in names[], or -1. */
+static int name_index(const char *arg, const char *const *names, size_t count)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {
-		if (!strcmp(arg, backend_names[i])) {
-			*out = i;
-			return 0;
-		}
-	}
-	return bad_value("--backend", arg,
-			 "expected auto, fentry, kprobe, tp_btf or tracepoint");
+	for (i = 0; i < count; i++)
+		if (!strcmp(arg, names[i]))
+			return i;
+	return -1;
+}
+
+static error_t parse_backend(const char *arg, enum backend *out)
+{
+	int i = name_index(arg, backend_names, ARRAY_SIZE(backend_names));
+
+	if (i < 0)
+		return bad_value("--backend", arg,
+				 "expected auto, fentry, kprobe, tp_btf or tracepoint");
+	*out = i;
+	return 0;
+}
+
+static error_t parse_transport(const char *arg, enum transport *out)
+{
+	int i = name_index(arg, transport_names, ARRAY_SIZE(transport_names));
+
+	if (i < 0)
+		return bad_value("--transport", arg, "expected auto, ringbuf or perf");
+	*out = i;
+	return 0;
 }
 
 static error_t add_mntns(struct options *opts, const char *arg)
@@ -296,6 +321,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'v':
 		opts->verbose = true;
 		return 0;
+	case OPT_LIST_FIELDS:
+		opts->list_fields = true;
+		return 0;
 	case OPT_CONNECT_ONLY:
 		ps->connect_only = true;
 		return 0;
@@ -327,13 +355,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_BACKEND:
 		return parse_backend(arg, &opts->backend);
 	case OPT_TRANSPORT:
-		for (size_t i = 0; i < sizeof(transport_names) / sizeof(transport_names[0]); i++) {
-			if (!strcmp(arg, transport_names[i])) {
-				opts->transport = i;
-				return 0;
-			}
-		}
-		return bad_value("--transport", arg, "expected auto, ringbuf or perf");
+		return parse_transport(arg, &opts->transport);
 	case ARGP_KEY_ARG:
 		return unexpected_argument(arg);
 	}
@@ -372,6 +394,7 @@ static void options_init(struct options *opts)
 	opts->type_mask = TYPE_MASK_ALL;
 	opts->uid = -1;
 	opts->backend = BACKEND_AUTO;
+	opts->transport = TRANSPORT_AUTO;
 }
 
 int options_parse(int argc, char **argv, struct options *opts)

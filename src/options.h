@@ -16,6 +16,7 @@ enum backend {
 	BACKEND_TRACEPOINT,
 };
 
+/* How events come to user space: BPF ring buffer or perf buffer. */
 enum transport {
 	TRANSPORT_AUTO = 0,
 	TRANSPORT_RINGBUF,
@@ -26,6 +27,7 @@ struct options {
 	bool json;
 	bool verbose;
 	bool failure_only;
+	bool list_fields;		/* --list-fields: print the fields and exit */
 	__u32 type_mask;		/* TYPE_BIT(EVENT_*) of the types to show */
 	__u16 family;			/* 0 = both, AF_INET or AF_INET6 */
 	__u32 pid;			/* 0 = any */
@@ -41,7 +43,8 @@ struct options {
 
 /*
  * Parse argv into opts. Returns 0 on success, -EINVAL after printing one
- * line to stderr on bad input. --help, --usage and --version print and exit(0).
+ * line to stderr on bad input. --help, --usage and --version print and exit(0);
+ * --list-fields only sets opts->list_fields, for main to print them.
  */
 int options_parse(int argc, char **argv, struct options *opts);
 

@@ -48,6 +48,7 @@ TMP=
 TRACER_PID=
 BG_PIDS=
 PINS=
+FIELDS=
 
 # ---- reporting ----
 
@@ -185,6 +186,11 @@ preflight() {
 		skip "no tcpcase at $TCPCASE (run make live)"
 		return 1
 	fi
+	# The fields every event must have: tcptrace's own list, not a copy of it.
+	if ! FIELDS=$("$TCPTRACE" --list-fields) || [ -z "$FIELDS" ]; then
+		fail "tcptrace --list-fields failed"
+		return 1
+	fi
 	if ! ensure_mount tracefs /sys/kernel/tracing tracefs; then
 		skip "tracefs not mounted at /sys/kernel/tracing and mounting failed"
 		return 1
@@ -267,7 +273,7 @@ valid_events() {
 judge() {
 	local run=$1 mode=$2
 
-	jq -n -r --arg mode "$mode" --arg prefix "[$LABEL] $run:" \
+	jq -n -r --arg mode "$mode" --arg prefix "[$LABEL] $run:" --arg fields "$FIELDS" \
 		--slurpfile cases "$TMP/$run.cases" \
 		--slurpfile events "$TMP/$run.events" -f "$CHECK_JQ"
 }
@@ -325,9 +331,9 @@ check_output() {
 		printf '%s\n' "$bad" | detail
 	fi
 	if judge "$run" schema >"$TMP/$run.schema" && [ ! -s "$TMP/$run.schema" ]; then
-		pass "$run: every event has the documented fields"
+		pass "$run: every event has the fields of --list-fields, and no other"
 	else
-		fail "$run: every event has the documented fields; not:"
+		fail "$run: every event has the fields of --list-fields, and no other; not:"
 		detail "$TMP/$run.schema"
 	fi
 	[ -s "$TMP/$run.cases" ] || return 0

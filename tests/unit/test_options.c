@@ -76,6 +76,8 @@ static void assert_defaults(const struct options *o)
 	assert_null(o->mntns_map_path);
 	assert_true(o->timeout_s == 0);
 	assert_int_equal(o->backend, BACKEND_AUTO);
+	assert_int_equal(o->transport, TRANSPORT_AUTO);
+	assert_false(o->list_fields);
 }
 
 static void test_defaults(void **state)
@@ -326,6 +328,7 @@ static void test_backend(void **state)
 		{ "auto", BACKEND_AUTO },
 		{ "fentry", BACKEND_FENTRY },
 		{ "kprobe", BACKEND_KPROBE },
+		{ "tp_btf", BACKEND_TP_BTF },
 		{ "tracepoint", BACKEND_TRACEPOINT },
 	};
 	struct options o;
@@ -343,6 +346,57 @@ static void test_backend(void **state)
 		  "--backend=KPROBE");
 	PARSE_ERR("tcptrace: invalid --backend '': expected auto, fentry, kprobe, tp_btf or tracepoint\n",
 		  "--backend", "");
+}
+
+/* The order of the enum is the order of --help and of the error's list. */
+static void test_backend_order(void **state)
+{
+	assert_int_equal(BACKEND_AUTO, 0);
+	assert_true(BACKEND_KPROBE < BACKEND_TP_BTF && BACKEND_TP_BTF < BACKEND_TRACEPOINT);
+	PARSE_ERR("tcptrace: invalid --backend 'tp-btf': expected auto, fentry, kprobe, tp_btf or tracepoint\n",
+		  "--backend", "tp-btf");
+}
+
+static void test_transport(void **state)
+{
+	static const struct {
+		const char *name;
+		enum transport transport;
+	} all[] = {
+		{ "auto", TRANSPORT_AUTO },
+		{ "ringbuf", TRANSPORT_RINGBUF },
+		{ "perf", TRANSPORT_PERF },
+	};
+	struct options o;
+	size_t i;
+
+	assert_int_equal(TRANSPORT_AUTO, 0);
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		PARSE_OK(&o, "--transport", (char *)all[i].name);
+		assert_int_equal(o.transport, all[i].transport);
+		assert_string_equal(transport_name(all[i].transport), all[i].name);
+	}
+	PARSE_OK(&o, "--transport=perf", "--transport", "ringbuf");
+	assert_int_equal(o.transport, TRANSPORT_RINGBUF);
+	assert_string_equal(transport_name((enum transport)7), "unknown");
+	PARSE_ERR("tcptrace: invalid --transport 'ring': expected auto, ringbuf or perf\n",
+		  "--transport", "ring");
+	PARSE_ERR("tcptrace: invalid --transport '': expected auto, ringbuf or perf\n",
+		  "--transport=");
+	PARSE_ERR("tcptrace: option '--transport' requires an argument\n", "--transport");
+}
+
+/* --list-fields: a flag for main, which prints the fields before any check. */
+static void test_list_fields(void **state)
+{
+	struct options o;
+
+	PARSE_OK(&o, "--list-fields");
+	assert_true(o.list_fields);
+	PARSE_OK(&o, "--list-fields", "-j");
+	assert_true(o.list_fields && o.json);
+	PARSE_ERR("tcptrace: option '--list-fields' doesn't allow an argument\n",
+		  "--list-fields=x");
 }
 
 /* getopt's own message names the culprit; argp's "Try --help" line is gone. */
@@ -373,7 +427,7 @@ static void test_everything_at_once(void **state)
 
 	PARSE_OK(&o, "-j", "-v", "--failure-only", "-p", "42", "-u", "1000",
 		 "--comm", "curl", "-6", "-m", "4026531840", "--timeout", "0.5",
-		 "--backend", "kprobe");
+		 "--backend", "kprobe", "--transport", "perf");
 	assert_true(o.json && o.verbose && o.failure_only);
 	assert_int_equal(o.type_mask, TYPE_BIT(EVENT_CONNECT));
 	assert_int_equal(o.pid, 42);
@@ -383,6 +437,7 @@ static void test_everything_at_once(void **state)
 	assert_int_equal(o.mntns_count, 1);
 	assert_true(o.timeout_s == 0.5);
 	assert_int_equal(o.backend, BACKEND_KPROBE);
+	assert_int_equal(o.transport, TRANSPORT_PERF);
 }
 
 /* Unit tests and main() may parse several times: nothing carries over. */
@@ -393,7 +448,8 @@ static void test_no_leftovers(void **state)
 	char err[64];
 
 	PARSE_OK(&o, "-j", "--accept-only", "-4", "-m", "5", "-p", "9",
-		 "--comm", "x", "--timeout", "1", "--backend", "fentry", "-u", "3");
+		 "--comm", "x", "--timeout", "1", "--backend", "fentry", "-u", "3",
+		 "--transport", "ringbuf", "--list-fields");
 	assert_int_equal(parse_capture(&o, 1, none, err, sizeof(err)), 0);
 	assert_defaults(&o);
 	/* Nor after a failure halfway through. */
@@ -463,6 +519,9 @@ static void test_help_version_usage(void **state)
 	assert_non_null(strstr(out, "Usage: tcptrace [OPTION...]"));
 	assert_non_null(strstr(out, "--failure-only"));
 	assert_non_null(strstr(out, "--backend=NAME"));
+	assert_non_null(strstr(out, "tp_btf"));
+	assert_non_null(strstr(out, "--transport=NAME"));
+	assert_non_null(strstr(out, "--list-fields"));
 	free(out);
 
 	out = run_exiting("--usage", &status);
@@ -488,6 +547,9 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_timeout_errors),
 		cmocka_unit_test(test_backend),
+		cmocka_unit_test(test_backend_order),
+		cmocka_unit_test(test_transport),
+		cmocka_unit_test(test_list_fields),
 		cmocka_unit_test(test_unknown_and_missing),
 		cmocka_unit_test(test_positional_rejected),
 		cmocka_unit_test(test_everything_at_once),

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include "fields.h"
+#include "record.h"
+
+#define FIELD(p, k, v) .path = p, .kind = FIELD_##k, .value = VALUE_##v
+#define STABLE .stable = 1
+#define MEMBER(m) .off = offsetof(struct record, m), \
+		  .size = sizeof(((struct record *)0)->m)
+#define COLUMN(n, p, w, a, c) .col = { .name = n, .pos = p, .width = w, \
+				       .align = ALIGN_##a, .cell = CELL_##c }
+#define ENDPOINT_COLUMN(n, p, port) .col = { .name = n, .pos = p, .width = 21, \
+					     .align = ALIGN_LEFT, .cell = CELL_ENDPOINT, \
+					     .port_off = offsetof(struct record, port) }
+
+/*
+ * JSON order and names are Inspektor Gadget's trace_tcp. The table's widths
+ * fit a typical IPv4 row; IPv6 endpoints overflow rather than get cut.
+ */
+const struct field fields[] = {
+	{ FIELD("timestamp", TIME, TIME), MEMBER(realtime_ns),
+	  COLUMN("TIME", 0, 12, LEFT, TIME_OF_DAY) },
+	{ FIELD("type", STRING, EVENT_TYPE), MEMBER(ev.type),
+	  COLUMN("TYPE", 1, 7, LEFT, VALUE) },
+	{ FIELD("proc.comm", STRING, CHARS), MEMBER(ev.proc.comm), STABLE,
+	  COLUMN("COMM", 4, 15, LEFT, VALUE) },
+	{ FIELD("proc.pid", UINT, UINT), MEMBER(ev.proc.pid), STABLE,
+	  COLUMN("PID", 2, 7, RIGHT, VALUE) },
+	{ FIELD("proc.tid", UINT, UINT), MEMBER(ev.proc.tid), STABLE,
+	  COLUMN("TID", 3, 7, RIGHT, VALUE) },
+	{ FIELD("proc.mntns_id", UINT, UINT), MEMBER(ev.proc.mntns_id), STABLE },
+	{ FIELD("proc.creds.uid", UINT, UINT), MEMBER(ev.proc.uid), STABLE },
+	{ FIELD("proc.creds.gid", UINT, UINT), MEMBER(ev.proc.gid), STABLE },
+	{ FIELD("proc.parent.comm", STRING, CHARS), MEMBER(ev.proc.pcomm), STABLE },
+	{ FIELD("proc.parent.pid", UINT, UINT), MEMBER(ev.proc.ppid), STABLE },
+	{ FIELD("netns_id", UINT, UINT), MEMBER(ev.netns_id), STABLE },
+	{ FIELD("src.addr", ADDR, ADDR), MEMBER(ev.saddr),
+	  ENDPOINT_COLUMN("SRC", 6, ev.sport) },
+	{ FIELD("src.port", PORT, UINT), MEMBER(ev.sport) },
+	{ FIELD("src.version", UINT, IP_VERSION),
+	  COLUMN("IP", 5, 2, LEFT, IP_VERSION) },
+	{ FIELD("src.proto", STRING, CONST), .text = "TCP" },
+	{ FIELD("dst.addr", ADDR, ADDR), MEMBER(ev.daddr),
+	  ENDPOINT_COLUMN("DST", 7, ev.dport) },
+	{ FIELD("dst.port", PORT, UINT), MEMBER(ev.dport) },
+	{ FIELD("dst.version", UINT, IP_VERSION) },
+	{ FIELD("dst.proto", STRING, CONST), .text = "TCP" },
+	{ FIELD("error", ERRNO, ERRNO), MEMBER(ev.error),
+	  COLUMN("ERROR", 9, 12, LEFT, ERRNO) },
+	{ FIELD("fd", INT, INT), MEMBER(ev.proc.fd),
+	  COLUMN("FD", 8, 7, LEFT, FD) },
+	{ FIELD("accept_fd", INT, INT), MEMBER(ev.accept_fd) },
+};
+
+const size_t fields_count = sizeof(fields) / sizeof(fields[0]);
+
+static const char *const kind_names[FIELD_KIND_COUNT] = {
+	[FIELD_TIME] = "time",
+	[FIELD_STRING] = "string",
+	[FIELD_UINT] = "uint",
+	[FIELD_INT] = "int",
+	[FIELD_ADDR] = "addr",
+	[FIELD_PORT] = "port",
+	[FIELD_ERRNO] = "errno",
+};
+
+const char *field_kind_name(enum field_kind kind)
+{
+	return (unsigned int)kind < FIELD_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+int field_kind_is_string(enum field_kind kind)
+{
+	return kind == FIELD_TIME || kind == FIELD_STRING || kind == FIELD_ADDR ||
+	       kind == FIELD_ERRNO;
+}
+
+const struct field *field_find(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < fields_count; i++)
+		if (!strcmp(fields[i].path, path))
+			return &fields[i];
+	return NULL;
+}
+
+int fields_print(FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < fields_count; i++) {
+		const struct field *f = &fields[i];
+
+		fprintf(out, "%-18s %-6s %s\n", f->path, field_kind_name(f->kind),
+			f->col.name ? f->col.name : "-");
+	}
+	return fflush(out) ? -errno : 0;
+}
