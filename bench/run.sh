@@ -459,6 +459,25 @@ summarize() {
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# Other processes' tracing programs (kprobe, tracepoint, perf_event,
+# raw_tracepoint, tracing): "comm[pid] N ..." or "none". They run on this
+# load's events too and slow every measurement, untraced ones included.
+other_tracers() {
+	local fd pid t out=
+
+	for fd in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = anon_inode:bpf-prog ] || continue
+		pid=${fd#/proc/}
+		pid=${pid%%/*}
+		[ "$pid" = $$ ] && continue
+		t=$(sed -n 's/^prog_type:[[:space:]]*//p' "/proc/$pid/fdinfo/${fd##*/}" 2>/dev/null)
+		case $t in 2 | 5 | 7 | 17 | 24 | 26) out+="$pid " ;; esac
+	done
+	[ -n "$out" ] || { echo none; return; }
+	for pid in $out; do echo "$(cat "/proc/$pid/comm" 2>/dev/null)[$pid]"; done |
+		sort | uniq -c | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 } END { print "" }'
+}
+
 header() {
 	local ver
 
@@ -469,6 +488,7 @@ header() {
 	echo "# tcplife = $TCPLIFE ($(dpkg-query -W -f='libbpf-tools ${Version}' libbpf-tools 2>/dev/null || echo '?'));" \
 		"bpftrace = $BPFTRACE ($("$BPFTRACE" --version 2>/dev/null || echo '?'))"
 	echo "# load average before: $(loadavg)"
+	echo "# other processes' tracing BPF programs before: $(other_tracers)"
 }
 
 main() {
@@ -505,6 +525,7 @@ main() {
 	for s in "${setups[@]}"; do setup_config "$s"; done
 	for s in "${setups[@]}"; do run_setup "$s"; done
 	echo "# load average after: $(loadavg)"
+	echo "# other processes' tracing BPF programs after: $(other_tracers)"
 	for s in "${setups[@]}"; do
 		echo
 		summarize "$s"
