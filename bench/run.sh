@@ -376,8 +376,8 @@ measure_traced() {
 	read -r -a rss <<<"$(rss_kb "$TRACER_PID")"
 	ns=$((stats1 - stats0))
 	[ "$BPF_STATS" = 1 ] || ns=-
-	kill -INT "$TRACER_PID" 2>/dev/null
-	if wait_bounded "$TRACER_PID" "$STOP_TIMEOUT"; then status=$WAIT_RC; else status=killed; fi
+	stop_tracer
+	status=$STOP_STATUS
 	TRACER_PID=
 	read -r -a counts <<<"$(count_events "$kind" "$TMP/out")"
 	lost=$(lost_events "$TMP/err" "$TMP/out")
@@ -391,13 +391,40 @@ measure_traced() {
 	sleep "$SETTLE"
 }
 
+# SIGINT the tracer and wait for it (not in a subshell: it is our child);
+# its exit status in STOP_STATUS. bpftrace 0.17 once in a while outlives the
+# first SIGINT (1 run in ~20 here): a second one goes after 5 s, SIGKILL
+# after STOP_TIMEOUT more ("killed").
+stop_tracer() {
+	local deadline=$((SECONDS + 5))
+
+	kill -INT "$TRACER_PID" 2>/dev/null
+	while alive "$TRACER_PID" && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
+	if alive "$TRACER_PID"; then
+		kill -INT "$TRACER_PID" 2>/dev/null
+		if wait_bounded "$TRACER_PID" "$STOP_TIMEOUT"; then
+			STOP_STATUS="$WAIT_RC after a second SIGINT"
+		else
+			STOP_STATUS=killed
+		fi
+		return
+	fi
+	wait "$TRACER_PID"
+	STOP_STATUS=$?
+}
+
 # Keep what variant $1 printed on stderr besides its ready line, and a
 # non-zero exit status ($2), for the notes under the table.
 note_stderr() {
 	local v=$1 line
 
-	[ "$2" = 0 ] || printf '%s\t%s\texit status %s after SIGINT\n' "$SETUP" "${V_NAME[$v]}" "$2" \
-		>>"$TMP/notes"
+	case $2 in
+	0) ;;
+	killed) line="killed: still running ${STOP_TIMEOUT}s after a second SIGINT" ;;
+	*" after "*) line="exit status $2" ;;
+	*) line="exit status $2 after SIGINT" ;;
+	esac
+	[ "$2" = 0 ] || printf '%s\t%s\t%s\n' "$SETUP" "${V_NAME[$v]}" "$line" >>"$TMP/notes"
 	# Not kept: bpftrace's "Attaching N probes...", and its warning that it
 	# cannot raise RLIMIT_MEMLOCK (which BPF no longer uses since Linux 5.11).
 	grep -vxF "$TCPTRACE_READY" "$TMP/err" | grep -v -e '^Attaching [0-9]* probes' -e 'RLIMIT_MEMLOCK' |
