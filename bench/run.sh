@@ -522,8 +522,11 @@ main() {
 	local s
 
 	parse_args "$@"
-	for s in "$DRAIN" "$SETTLE" "$READY_TIMEOUT" "$STOP_TIMEOUT" "$MAX_BASELINE_DIFF"; do
+	for s in "$DRAIN" "$SETTLE" "$MAX_BASELINE_DIFF"; do
 		is_secs "$s" || die "not a number: '$s'"
+	done
+	for s in "$READY_TIMEOUT" "$STOP_TIMEOUT"; do
+		is_uint "$s" || die "not a whole number of seconds: '$s'"
 	done
 	[[ $BENCH_CPU =~ ^[0-9]+$ ]] || die "BENCH_CPU is not a CPU number: '$BENCH_CPU'"
 	[ "$(id -u)" -eq 0 ] || die "needs root (the tracers, and connrate --netns)"
