@@ -319,6 +319,7 @@ start_tracer() {
 
 	read -r where re <<<"$(ready_pattern "${V_KIND[$v]}")"
 	file=$TMP/$where
+	rm -f "$TMP/out" "$TMP/err"	# no ready line of a previous run
 	t0=${EPOCHREALTIME/./}
 	"${TPIN[@]}" bash -c "exec ${V_CMD[$v]}" >"$TMP/out" 2>"$TMP/err" &
 	TRACER_PID=$!
