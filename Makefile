@@ -127,6 +127,19 @@ clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUTPUT) tcptrace
 
+# The benchmark (bench/README.md), never part of `make test`: tcptrace beside
+# its peers, then the user-space micro-benchmark where there is one.
+BENCH_DEPS := bpftrace libbpf-tools procps util-linux valgrind
+BENCH_ARGS ?=
+.PHONY: bench bench-deps
+
+bench: tcptrace
+	$(Q)bench/run.sh $(BENCH_ARGS)
+	$(Q)if $(MAKE) -n bench-fmt >/dev/null 2>&1; then $(MAKE) bench-fmt; fi
+
+bench-deps:
+	$(Q)./scripts/install-deps.sh $(BUILD_DEPS) $(BENCH_DEPS)
+
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)
 
 # The formatter's instructions per event under callgrind (bench/README.md).
