@@ -52,6 +52,16 @@ const struct field fields[] = {
 	{ FIELD("fd", INT, INT), MEMBER(ev.proc.fd),
 	  COLUMN("FD", 8, 7, LEFT, FD) },
 	{ FIELD("accept_fd", INT, INT), MEMBER(ev.accept_fd) },
+	{ FIELD("sock_id", UINT, UINT), MEMBER(ev.sock_id) },
+	{ FIELD("ipv4_mapped", BOOL, FLAG), MEMBER(ev.flags), .mask = EVENT_F_IPV4_MAPPED },
+	{ FIELD("latency_ns", UINT, UINT), MEMBER(ev.latency_ns) },
+	{ FIELD("syn_retrans", UINT, UINT), MEMBER(ev.syn_retrans) },
+	{ FIELD("duration_ns", UINT, UINT), MEMBER(ev.duration_ns) },
+	{ FIELD("bytes_sent", UINT, UINT), MEMBER(ev.bytes_sent) },
+	{ FIELD("bytes_received", UINT, UINT), MEMBER(ev.bytes_received) },
+	{ FIELD("retransmits", UINT, UINT), MEMBER(ev.retransmits) },
+	{ FIELD("srtt_us", UINT, UINT), MEMBER(ev.srtt_us) },
+	{ FIELD("closed_by", STRING, CLOSED_BY), MEMBER(ev.closed_by) },
 };
 
 const size_t fields_count = sizeof(fields) / sizeof(fields[0]);
@@ -64,6 +74,7 @@ static const char *const kind_names[FIELD_KIND_COUNT] = {
 	[FIELD_ADDR] = "addr",
 	[FIELD_PORT] = "port",
 	[FIELD_ERRNO] = "errno",
+	[FIELD_BOOL] = "bool",
 };
 
 const char *field_kind_name(enum field_kind kind)

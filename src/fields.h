@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <linux/types.h>
 
-#define FIELDS_MAX 32
+#define FIELDS_MAX 48
 #define FIELD_PATH_MAX 64
 
 /* What --list-fields calls a field's type; each one has one JSON type. */
@@ -25,6 +25,7 @@ enum field_kind {
 	FIELD_ADDR,		/* string: an IPv4 or IPv6 address as inet_ntop prints it */
 	FIELD_PORT,		/* number 0..65535 */
 	FIELD_ERRNO,		/* string: errno name ("ECONNREFUSED"), "" for none */
+	FIELD_BOOL,		/* true or false */
 	FIELD_KIND_COUNT,
 };
 
@@ -39,6 +40,8 @@ enum field_value {
 	VALUE_EVENT_TYPE,	/* __u8 enum event_type, as its name */
 	VALUE_IP_VERSION,	/* ev.family (no member) as 4 or 6, else 0 */
 	VALUE_CONST,		/* always text (no member) */
+	VALUE_FLAG,		/* whether the __u16 member has the bits of mask */
+	VALUE_CLOSED_BY,	/* __u8 enum closed_by, as its name */
 };
 
 /* How the table shows a field: its value as text, or one of these. */
@@ -72,6 +75,7 @@ struct field {
 	__u16 off;		/* offset of the member in struct record */
 	__u16 size;		/* its size */
 	const char *text;	/* VALUE_CONST */
+	__u16 mask;		/* VALUE_FLAG */
 	/*
 	 * Has few distinct values at a time: it describes the process or its
 	 * namespaces. The writers keep the text of a run

@@ -185,6 +185,12 @@ static int value_op(const struct builder *b, const struct field *f, enum json_op
 	case VALUE_CONST:
 		*text = f->text;
 		return 0;
+	case VALUE_FLAG:
+		*op = JSON_FLAG, *max = PUT_BOOL_MAX;
+		return f->size == 2 ? 0 : -EINVAL;
+	case VALUE_CLOSED_BY:
+		*op = JSON_CLOSED_BY, *max = PUT_CLOSED_BY_MAX;
+		return f->size == 1 ? 0 : -EINVAL;
 	}
 	return -EINVAL;
 }
@@ -228,7 +234,7 @@ static struct json_step *add_step(struct builder *b, size_t lit, size_t lit_len,
 	*s = (struct json_step){ .lit = b->jw->literals + lit, .lit_len = lit_len, .op = op };
 	if (f) {
 		s->off = f->off;
-		s->arg = f->size;
+		s->arg = op == JSON_FLAG ? f->mask : f->size;
 	}
 	/* Each address step keeps its own last address. */
 	if (op == JSON_IPV4 || op == JSON_IPV6)

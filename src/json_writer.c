@@ -39,6 +39,7 @@ void json_write(struct json_writer *jw, const struct record *rec, struct outbuf 
 		[JSON_U64] = &&op_u64, [JSON_S32] = &&op_s32, [JSON_S64] = &&op_s64,
 		[JSON_IPV4] = &&op_ipv4, [JSON_IPV6] = &&op_ipv6,
 		[JSON_ERRNO] = &&op_errno, [JSON_EVENT_TYPE] = &&op_event_type,
+		[JSON_FLAG] = &&op_flag, [JSON_CLOSED_BY] = &&op_closed_by,
 		[JSON_CACHED] = &&op_cached, [JSON_CACHE_FILL] = &&op_cache_fill,
 	};
 	const struct json_step *s = jw->steps[field_family_of(rec->ev.family)];
@@ -97,6 +98,12 @@ op_errno:
 	NEXT();
 op_event_type:
 	p = put_event_type(p, MEMBER_AS(__u8, rec, s));
+	NEXT();
+op_flag:
+	p = put_bool(p, MEMBER_AS(__u16, rec, s) & s->arg);
+	NEXT();
+op_closed_by:
+	p = put_closed_by(p, MEMBER_AS(__u8, rec, s));
 	NEXT();
 op_cached:
 	entry = text_cache_lookup(&jw->caches[s->arg], rec, &hit);

@@ -42,6 +42,8 @@ enum json_op {
 	JSON_IPV6,
 	JSON_ERRNO,
 	JSON_EVENT_TYPE,
+	JSON_FLAG,		/* arg: the mask */
+	JSON_CLOSED_BY,
 	JSON_CACHED,		/* the steps up to JSON_CACHE_FILL, or their cached text */
 	JSON_CACHE_FILL,	/* keep the text since JSON_CACHED */
 	JSON_OP_COUNT,

@@ -10,6 +10,13 @@ const struct event_type_text event_type_texts[EVENT_CLOSE + 1] = {
 	[EVENT_CLOSE] = { "close", 5 },
 };
 
+const struct event_type_text closed_by_texts[CLOSED_BY_RESET + 1] = {
+	[CLOSED_BY_NONE] = { "", 0 },
+	[CLOSED_BY_LOCAL] = { "local", 5 },
+	[CLOSED_BY_PEER] = { "peer", 4 },
+	[CLOSED_BY_RESET] = { "reset", 5 },
+};
+
 const char *event_type_name(unsigned int type)
 {
 	switch (type) {

@@ -6,6 +6,7 @@
 #ifndef TCPTRACE_RECORD_H
 #define TCPTRACE_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <linux/types.h>
@@ -53,6 +54,27 @@ static inline char *put_event_type(char *p, unsigned int type)
 
 	memcpy(p, t->name, sizeof(t->name));
 	return p + t->len;
+}
+
+extern const struct event_type_text closed_by_texts[CLOSED_BY_RESET + 1];
+
+#define PUT_CLOSED_BY_MAX 5
+
+/* "local", "peer", "reset", or "" for none (and an unknown value). */
+static inline char *put_closed_by(char *p, unsigned int by)
+{
+	const struct event_type_text *t = &closed_by_texts[by <= CLOSED_BY_RESET ? by : 0];
+
+	memcpy(p, t->name, sizeof(t->name));
+	return p + t->len;
+}
+
+#define PUT_BOOL_MAX 5
+
+static inline char *put_bool(char *p, bool v)
+{
+	memcpy(p, v ? "true\0\0\0" : "false\0\0", 8);
+	return p + (v ? 4 : 5);
 }
 
 #endif /* TCPTRACE_RECORD_H */

@@ -220,6 +220,7 @@ def kind_ok($kind):
   elif $kind == "uint" then type == "number" and . >= 0 and . == floor
   elif $kind == "port" then type == "number" and . >= 0 and . <= 65535 and . == floor
   elif $kind == "int" then type == "number" and . == floor
+  elif $kind == "bool" then type == "boolean"
   else false end;
 
 # Every listed path there with its kind's type, and nothing else; then the

@@ -61,7 +61,7 @@ static void test_table_is_sound(void **state)
 	assert_int_equal(ncols, 10);
 }
 
-/* Today's JSON shape, in its order (README "JSON", Inspektor Gadget's names). */
+/* The JSON shape, in its order: Inspektor Gadget's names, then tcptrace's own. */
 static void test_paths_in_order(void **state)
 {
 	static const char *const want[] = {
@@ -69,6 +69,8 @@ static void test_paths_in_order(void **state)
 		"proc.creds.uid", "proc.creds.gid", "proc.parent.comm", "proc.parent.pid",
 		"netns_id", "src.addr", "src.port", "src.version", "src.proto", "dst.addr",
 		"dst.port", "dst.version", "dst.proto", "error", "fd", "accept_fd",
+		"sock_id", "ipv4_mapped", "latency_ns", "syn_retrans", "duration_ns",
+		"bytes_sent", "bytes_received", "retransmits", "srtt_us", "closed_by",
 	};
 	size_t i;
 

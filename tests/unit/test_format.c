@@ -17,6 +17,11 @@
 /* 2026-11-25T12:00:00.123456789Z */
 #define T0 (1795608000ULL * 1000000000ULL + 123456789ULL)
 
+
+/* The end of a line whose precision fields (sock_id...) are all unset. */
+#define NO_PRECISION ",\"sock_id\":0,\"ipv4_mapped\":false,\"latency_ns\":0," \
+	"\"syn_retrans\":0,\"duration_ns\":0,\"bytes_sent\":0,\"bytes_received\":0," \
+	"\"retransmits\":0,\"srtt_us\":0,\"closed_by\":\"\"}\n"
 static const __u8 lo4[16] = { 127, 0, 0, 1 };
 static const __u8 lo6[16] = { [15] = 1 };
 static const __u8 doc6[16] = {
@@ -181,7 +186,7 @@ static void test_json_connect4(void **state)
 		"\"netns_id\":4026531833,"
 		"\"src\":{\"addr\":\"127.0.0.1\",\"port\":41234,\"version\":4,\"proto\":\"TCP\"},"
 		"\"dst\":{\"addr\":\"127.0.0.1\",\"port\":8080,\"version\":4,\"proto\":\"TCP\"},"
-		"\"error\":\"\",\"fd\":3,\"accept_fd\":-1}\n");
+		"\"error\":\"\",\"fd\":3,\"accept_fd\":-1" NO_PRECISION);
 }
 
 static void test_json_accept4(void **state)
@@ -195,7 +200,7 @@ static void test_json_accept4(void **state)
 		"\"netns_id\":4026531833,"
 		"\"src\":{\"addr\":\"127.0.0.1\",\"port\":8080,\"version\":4,\"proto\":\"TCP\"},"
 		"\"dst\":{\"addr\":\"127.0.0.1\",\"port\":41234,\"version\":4,\"proto\":\"TCP\"},"
-		"\"error\":\"\",\"fd\":3,\"accept_fd\":5}\n");
+		"\"error\":\"\",\"fd\":3,\"accept_fd\":5" NO_PRECISION);
 }
 
 static void test_json_close6(void **state)
@@ -210,7 +215,46 @@ static void test_json_close6(void **state)
 		"\"src\":{\"addr\":\"::1\",\"port\":41234,\"version\":6,\"proto\":\"TCP\"},"
 		"\"dst\":{\"addr\":\"2001:db8:1234:5678:9abc:def0:1234:5678\",\"port\":8080,"
 		"\"version\":6,\"proto\":\"TCP\"},"
-		"\"error\":\"\",\"fd\":-1,\"accept_fd\":-1}\n");
+		"\"error\":\"\",\"fd\":-1,\"accept_fd\":-1" NO_PRECISION);
+}
+
+/* What a close says of the connection, with fields_select() picking them. */
+static void test_json_precision(void **state)
+{
+	static const char *const by[] = { "", "local", "peer", "reset" };
+	struct event ev = close6();
+	char want[256];
+	char *out;
+	int i;
+
+	writers_init("type,sock_id,ipv4_mapped,latency_ns,syn_retrans,duration_ns,"
+		     "bytes_sent,bytes_received,retransmits,srtt_us,closed_by");
+	ev.sock_id = 18446744073709551615ULL;
+	ev.flags = EVENT_F_IPV4_MAPPED;
+	ev.latency_ns = 1;
+	ev.syn_retrans = 2;
+	ev.duration_ns = 123456789012ULL;
+	ev.bytes_sent = 4294967296ULL;
+	ev.bytes_received = 7;
+	ev.retransmits = 4294967295U;
+	ev.srtt_us = 31;
+	for (i = 0; i <= 4; i++) {
+		ev.closed_by = i;
+		snprintf(want, sizeof(want),
+			 "{\"type\":\"close\",\"sock_id\":18446744073709551615,\"ipv4_mapped\":true,"
+			 "\"latency_ns\":1,\"syn_retrans\":2,\"duration_ns\":123456789012,"
+			 "\"bytes_sent\":4294967296,\"bytes_received\":7,\"retransmits\":4294967295,"
+			 "\"srtt_us\":31,\"closed_by\":\"%s\"}\n", i < 4 ? by[i] : "");
+		out = json_of(&ev, T0);
+		assert_string_equal(out, want);
+		free(out);
+	}
+	/* Other flag bits are not ipv4_mapped. */
+	ev.flags = (__u16)~EVENT_F_IPV4_MAPPED;
+	out = json_of(&ev, T0);
+	assert_non_null(strstr(out, "\"ipv4_mapped\":false"));
+	free(out);
+	writers_init(NULL);
 }
 
 static void test_json_failed_connect6(void **state)
@@ -231,7 +275,7 @@ static void test_json_failed_connect6(void **state)
 		"\"src\":{\"addr\":\"::1\",\"port\":41234,\"version\":6,\"proto\":\"TCP\"},"
 		"\"dst\":{\"addr\":\"2001:db8:1234:5678:9abc:def0:1234:5678\",\"port\":8080,"
 		"\"version\":6,\"proto\":\"TCP\"},"
-		"\"error\":\"ECONNREFUSED\",\"fd\":7,\"accept_fd\":-1}\n");
+		"\"error\":\"ECONNREFUSED\",\"fd\":7,\"accept_fd\":-1" NO_PRECISION);
 }
 
 static void test_json_hostile_comm_and_unknown_errno(void **state)
@@ -481,7 +525,7 @@ static void test_json_golden(void **state)
 		"\"netns_id\":4026531833,"
 		"\"src\":{\"addr\":\"::ffff:192.168.1.20\",\"port\":41234,\"version\":6,\"proto\":\"TCP\"},"
 		"\"dst\":{\"addr\":\"::ffff:10.0.0.7\",\"port\":8080,\"version\":6,\"proto\":\"TCP\"},"
-		"\"error\":\"\",\"fd\":3,\"accept_fd\":12}\n");
+		"\"error\":\"\",\"fd\":3,\"accept_fd\":12" NO_PRECISION);
 	ev = unknown_family_close();
 	check_json(&ev,
 		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"type\":\"close\","
@@ -490,7 +534,7 @@ static void test_json_golden(void **state)
 		"\"netns_id\":4026531833,"
 		"\"src\":{\"addr\":\"?\",\"port\":41234,\"version\":0,\"proto\":\"TCP\"},"
 		"\"dst\":{\"addr\":\"?\",\"port\":8080,\"version\":0,\"proto\":\"TCP\"},"
-		"\"error\":\"\",\"fd\":-1,\"accept_fd\":-1}\n");
+		"\"error\":\"\",\"fd\":-1,\"accept_fd\":-1" NO_PRECISION);
 	ev = hostile_both();
 	check_json(&ev,
 		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"type\":\"connect\","
@@ -501,7 +545,7 @@ static void test_json_golden(void **state)
 		"\"netns_id\":4026531833,"
 		"\"src\":{\"addr\":\"127.0.0.1\",\"port\":41234,\"version\":4,\"proto\":\"TCP\"},"
 		"\"dst\":{\"addr\":\"127.0.0.1\",\"port\":8080,\"version\":4,\"proto\":\"TCP\"},"
-		"\"error\":\"E4000\",\"fd\":3,\"accept_fd\":-1}\n");
+		"\"error\":\"E4000\",\"fd\":3,\"accept_fd\":-1" NO_PRECISION);
 }
 
 static void test_table_golden(void **state)
@@ -677,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_json_connect4),
 		cmocka_unit_test(test_json_accept4),
 		cmocka_unit_test(test_json_close6),
+		cmocka_unit_test(test_json_precision),
 		cmocka_unit_test(test_json_failed_connect6),
 		cmocka_unit_test(test_json_hostile_comm_and_unknown_errno),
 		cmocka_unit_test(test_table_header),
