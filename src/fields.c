@@ -7,6 +7,8 @@
 
 #define FIELD(p, k, v) .path = p, .kind = FIELD_##k, .value = VALUE_##v
 #define STABLE .stable = 1
+#define CONNECT_ONLY .types = TYPE_BIT(EVENT_CONNECT)
+#define CLOSE_ONLY .types = TYPE_BIT(EVENT_CLOSE)
 #define MEMBER(m) .off = offsetof(struct record, m), \
 		  .size = sizeof(((struct record *)0)->m)
 #define COLUMN(n, p, w, a, c) .col = { .name = n, .pos = p, .width = w, \
@@ -54,14 +56,14 @@ const struct field fields[] = {
 	{ FIELD("accept_fd", INT, INT), MEMBER(ev.accept_fd) },
 	{ FIELD("sock_id", UINT, UINT), MEMBER(ev.sock_id) },
 	{ FIELD("ipv4_mapped", BOOL, FLAG), MEMBER(ev.flags), .mask = EVENT_F_IPV4_MAPPED },
-	{ FIELD("latency_ns", UINT, UINT), MEMBER(ev.latency_ns) },
-	{ FIELD("syn_retrans", UINT, UINT), MEMBER(ev.syn_retrans) },
-	{ FIELD("duration_ns", UINT, UINT), MEMBER(ev.duration_ns) },
-	{ FIELD("bytes_sent", UINT, UINT), MEMBER(ev.bytes_sent) },
-	{ FIELD("bytes_received", UINT, UINT), MEMBER(ev.bytes_received) },
-	{ FIELD("retransmits", UINT, UINT), MEMBER(ev.retransmits) },
-	{ FIELD("srtt_us", UINT, UINT), MEMBER(ev.srtt_us) },
-	{ FIELD("closed_by", STRING, CLOSED_BY), MEMBER(ev.closed_by) },
+	{ FIELD("latency_ns", UINT, UINT), MEMBER(ev.latency_ns), CONNECT_ONLY },
+	{ FIELD("syn_retrans", UINT, UINT), MEMBER(ev.syn_retrans), CONNECT_ONLY },
+	{ FIELD("duration_ns", UINT, UINT), MEMBER(ev.duration_ns), CLOSE_ONLY },
+	{ FIELD("bytes_sent", UINT, UINT), MEMBER(ev.bytes_sent), CLOSE_ONLY },
+	{ FIELD("bytes_received", UINT, UINT), MEMBER(ev.bytes_received), CLOSE_ONLY },
+	{ FIELD("retransmits", UINT, UINT), MEMBER(ev.retransmits), CLOSE_ONLY },
+	{ FIELD("srtt_us", UINT, UINT), MEMBER(ev.srtt_us), CLOSE_ONLY },
+	{ FIELD("closed_by", STRING, CLOSED_BY), MEMBER(ev.closed_by), CLOSE_ONLY },
 };
 
 const size_t fields_count = sizeof(fields) / sizeof(fields[0]);

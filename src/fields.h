@@ -76,6 +76,10 @@ struct field {
 	__u16 size;		/* its size */
 	const char *text;	/* VALUE_CONST */
 	__u16 mask;		/* VALUE_FLAG */
+	/* TYPE_BIT()s of the event types whose events can hold a value
+	 * other than zero here (the kernel side zeroes the others); 0: all.
+	 * The JSON writer folds the zero of the others into its literals. */
+	__u8 types;
 	/*
 	 * Has few distinct values at a time: it describes the process or its
 	 * namespaces. The writers keep the text of a run

@@ -24,6 +24,7 @@ struct item {
 struct builder {
 	struct json_writer *jw;
 	enum field_family family;
+	unsigned int type;	/* the event type of the template; 0: any */
 	struct item items[FIELDS_MAX + 1];	/* the last: the end of the line */
 	size_t nitems, nsteps;
 	size_t lit_start;	/* where the literal being built starts */
@@ -154,6 +155,11 @@ static int value_op(const struct builder *b, const struct field *f, enum json_op
 	*text = NULL;
 	*op = JSON_NONE;
 	*max = 0;
+	if (b->type && f->types && !(f->types & TYPE_BIT(b->type))) {
+		/* Always zero in this type's events. */
+		*text = f->kind == FIELD_BOOL ? "false" : field_kind_is_string(f->kind) ? "" : "0";
+		return 0;
+	}
 	switch (f->value) {
 	case VALUE_TIME:
 		*op = JSON_TIME, *max = PUT_TIME_UTC_MAX;
@@ -177,6 +183,10 @@ static int value_op(const struct builder *b, const struct field *f, enum json_op
 		*op = JSON_ERRNO, *max = ERRNO_NAME_LEN - 1;
 		return f->size == 4 ? 0 : -EINVAL;
 	case VALUE_EVENT_TYPE:
+		if (b->type) {
+			*text = event_type_name(b->type);
+			return 0;
+		}
 		*op = JSON_EVENT_TYPE, *max = PUT_EVENT_TYPE_MAX;
 		return f->size == 1 ? 0 : -EINVAL;
 	case VALUE_IP_VERSION:
@@ -228,9 +238,9 @@ static struct json_step *add_step(struct builder *b, size_t lit, size_t lit_len,
 	}
 	if (b->nsteps >= JSON_STEPS_MAX) {
 		b->err = -EINVAL;
-		return &b->jw->steps[b->family][0];
+		return &b->jw->steps[b->family][b->type][0];
 	}
-	s = &b->jw->steps[b->family][b->nsteps++];
+	s = &b->jw->steps[b->family][b->type][b->nsteps++];
 	*s = (struct json_step){ .lit = b->jw->literals + lit, .lit_len = lit_len, .op = op };
 	if (f) {
 		s->off = f->off;
@@ -364,8 +374,10 @@ int json_writer_init(struct json_writer *jw, const struct field_set *set)
 	if (set->n > FIELDS_MAX)
 		return -EINVAL;
 	for (family = 0; family < FAMILY_COUNT && !b.err; family++) {
-		b.family = family;
-		compile(&b, set);
+		for (b.type = 0; b.type < JSON_TYPES && !b.err; b.type++) {
+			b.family = family;
+			compile(&b, set);
+		}
 	}
 	if (b.err)
 		json_writer_free(jw);

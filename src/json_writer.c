@@ -22,11 +22,12 @@
  */
 static void set_labels(struct json_writer *jw, const void *const *ops)
 {
-	size_t f, i;
+	size_t f, t, i;
 
 	for (f = 0; f < FAMILY_COUNT; f++)
-		for (i = 0; i < JSON_STEPS_MAX; i++)
-			jw->steps[f][i].label = ops[jw->steps[f][i].op];
+		for (t = 0; t < JSON_TYPES; t++)
+			for (i = 0; i < JSON_STEPS_MAX; i++)
+				jw->steps[f][t][i].label = ops[jw->steps[f][t][i].op];
 	jw->labels_set = true;
 }
 
@@ -42,7 +43,8 @@ void json_write(struct json_writer *jw, const struct record *rec, struct outbuf 
 		[JSON_FLAG] = &&op_flag, [JSON_CLOSED_BY] = &&op_closed_by,
 		[JSON_CACHED] = &&op_cached, [JSON_CACHE_FILL] = &&op_cache_fill,
 	};
-	const struct json_step *s = jw->steps[field_family_of(rec->ev.family)];
+	unsigned int type = rec->ev.type < JSON_TYPES ? rec->ev.type : 0;
+	const struct json_step *s = jw->steps[field_family_of(rec->ev.family)][type];
 	char *p = outbuf_reserve(ob, jw->max_len), *cached_start = NULL;
 	struct text_cache_entry *entry = NULL;
 	bool hit;

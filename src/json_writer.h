@@ -21,7 +21,10 @@
 #include "text_cache.h"
 #include "time_cache.h"
 
-#define JSON_LITERALS_MAX 4096
+#define JSON_LITERALS_MAX 16384
+/* One template per event type, and a generic one (index 0) for a type
+ * the writer does not know. */
+#define JSON_TYPES (EVENT_CLOSE + 1)
 #define JSON_STEPS_MAX (4 * FIELDS_MAX)
 #define JSON_CACHES_MAX 4
 /* Literals are copied in blocks of this many bytes, whatever their length. */
@@ -59,13 +62,13 @@ struct json_step {
 };
 
 struct json_writer {
-	struct json_step steps[FAMILY_COUNT][JSON_STEPS_MAX];
+	struct json_step steps[FAMILY_COUNT][JSON_TYPES][JSON_STEPS_MAX];
 	bool labels_set;
 	size_t max_len;		/* the longest line it can write */
 	struct time_cache utc;
 	struct text_cache caches[JSON_CACHES_MAX];
 	size_t ncaches;
-	struct addr_memo memos[FAMILY_COUNT * FIELDS_MAX];
+	struct addr_memo memos[FAMILY_COUNT * JSON_TYPES * 2];
 	size_t nmemos;
 	size_t literals_len;
 	char literals[JSON_LITERALS_MAX];
