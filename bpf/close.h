@@ -40,7 +40,7 @@ static __always_inline bool close_wanted(void)
  * address left behind. */
 static __always_inline void sock_life_begin(struct sock *sk)
 {
-	struct sock_life life = { .established_ns = bpf_ktime_get_ns() };
+	struct sock_life life = { .established_ns = now_ns() };
 	__u64 key = (__u64)sk;
 
 	if (close_wanted())

@@ -45,7 +45,7 @@ static __always_inline void connect_started(struct sock *sk)
 
 	/* No call: io_uring or socketcall(), which skip the syscall tracepoints. */
 	fill_proc_info(&info.proc, call ? call->fd : -1);
-	info.start_ns = call ? call->start_ns : bpf_ktime_get_ns();
+	info.start_ns = call ? call->start_ns : now_ns();
 	info.sock_id = sock_inode(sk);
 	if (call)
 		call->handshake = 1;
@@ -149,6 +149,8 @@ static __always_inline void connect_failed_now(void *ctx, const struct syscall_c
 
 	read_user_dest(&dest, call->uaddr, call->addrlen);
 	if (filter_family && dest.family && dest.family != filter_family)
+		return;
+	if (port_filters && !ports_wanted(sock_sport(sk), dest.port))
 		return;
 	ev = event_start_unfiltered(sk, EVENT_CONNECT);
 	if (!ev)

@@ -30,6 +30,25 @@ struct {
 	__type(value, __u32);
 } gadget_mntns_filter_map SEC(".maps");
 
+/* bcc's --cgroupmap: cgroup v2 ids to trace (key u64 id, value u64 ignored,
+ * presence = traced). Only ever a pinned map; this one stands in when none
+ * is given. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, __u64);
+} cgroup_filter_map SEC(".maps");
+
+/* Port filters: port -> PORT_* bits of the ends it is wanted at. An array,
+ * so a lookup is an index the verifier inlines. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} port_filter SEC(".maps");
+
 /* tid -> struct sock *: the socket of tcp_v[46]_connect between entry and
  * return, or the socket inet_csk_accept returned until accept() returns. */
 struct {

@@ -41,6 +41,18 @@ static __always_inline bool ipv6_addr_v4mapped(const __u8 *a)
 	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0x0000ffff);
 }
 
+/* Not skc_num: tcp_set_state(CLOSE) clears it (inet_put_port) before the
+ * tracepoint fires, so a refused connect would show port 0. */
+static __always_inline __u16 sock_sport(struct sock *sk)
+{
+	return bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+}
+
+static __always_inline __u16 sock_dport(struct sock *sk)
+{
+	return bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
 /* AF_INET or AF_INET6, as event_read_sock() will report sk. */
 static __always_inline __u16 sock_reported_family(struct sock *sk)
 {
@@ -62,10 +74,8 @@ static __always_inline void event_read_sock(struct event *ev, struct sock *sk)
 	__u16 family = BPF_CORE_READ(skc, skc_family);
 
 	ev->netns_id = BPF_CORE_READ(skc, skc_net.net, ns.inum);
-	/* Not skc_num: tcp_set_state(CLOSE) clears it (inet_put_port) before
-	 * the tracepoint fires, so a refused connect would show port 0. */
-	ev->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	ev->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+	ev->sport = sock_sport(sk);
+	ev->dport = sock_dport(sk);
 	__builtin_memset(ev->saddr, 0, sizeof(ev->saddr));
 	__builtin_memset(ev->daddr, 0, sizeof(ev->daddr));
 	/* Kernels built without IPv6 have no skc_v6_* fields (nor v6 sockets). */

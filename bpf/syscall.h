@@ -18,7 +18,7 @@ static __always_inline __u32 current_tid(void)
 static __always_inline void syscall_entered(long fd, __u64 uaddr, __u32 addrlen)
 {
 	struct syscall_call call = {
-		.start_ns = bpf_ktime_get_ns(),
+		.start_ns = now_ns(),
 		.uaddr = uaddr,
 		.fd = fd,
 		.addrlen = addrlen,

@@ -15,6 +15,11 @@ enum event_type {
 	EVENT_CLOSE = 3,
 };
 
+/* Bits of the port filter map: which end of a connection may have the port. */
+#define PORT_LOCAL 1		/* -L */
+#define PORT_REMOTE 2		/* -D */
+#define PORT_EITHER 4		/* -P */
+
 /* Bits of the type filter (const volatile type_mask in the BPF object). */
 #define TYPE_BIT(t) (1u << (t))
 #define TYPE_MASK_ALL (TYPE_BIT(EVENT_CONNECT) | TYPE_BIT(EVENT_ACCEPT) | TYPE_BIT(EVENT_CLOSE))
@@ -32,9 +37,11 @@ struct proc_info {
 	__u32 pid;		/* tgid */
 	__u32 tid;
 	__u32 ppid;		/* real parent's tgid */
+	__u32 ptid;		/* real parent's thread id */
 	__u32 uid;
 	__u32 gid;
 	__s32 fd;		/* fd passed to connect() / listening fd of accept(); -1 if none */
+	__u32 pad;
 	char comm[TASK_COMM_LEN];
 	char pcomm[TASK_COMM_LEN];
 };
@@ -51,7 +58,8 @@ enum closed_by {
 #define EVENT_F_IPV4_MAPPED 1	/* an AF_INET6 socket with an IPv4 peer */
 
 struct event {
-	__u64 timestamp_ns;	/* CLOCK_MONOTONIC (bpf_ktime_get_ns) in the kernel */
+	__u64 timestamp_ns;	/* CLOCK_BOOTTIME (bpf_ktime_get_boot_ns), or CLOCK_MONOTONIC
+				 * where the kernel lacks it (before 5.8) */
 	struct proc_info proc;
 	__u32 netns_id;
 	__s32 accept_fd;	/* fd returned by accept(); -1 otherwise */

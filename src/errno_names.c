@@ -185,8 +185,9 @@ char *put_errno_name(char *p, int err)
 	size_t len;
 
 	if (!name) {
-		*p++ = 'E';
-		return put_s32(p, err);
+		/* As Inspektor Gadget prints an errno it has no name for. */
+		memcpy(p, "error#", 6);
+		return put_s32(p + 6, err);
 	}
 	len = strlen(name);
 	memcpy(p, name, len);

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /* Room for any name errno_name_r() writes, "E-2147483648" included. */
-#define ERRNO_NAME_LEN 16
+#define ERRNO_NAME_LEN 24	/* "error#-2147483648" and its NUL */
 
 /*
  * Symbolic name of a positive errno: "ECONNREFUSED". 0 gives "" (no error).

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include "fields.h"
+#include "record.h"
 
 /* Length of the first depth components of path ("proc.creds" for 2), or 0 if it has fewer objects. */
 static size_t object_prefix(const char *path, int depth)
@@ -123,6 +124,21 @@ static int add_listed(struct field_set *set, const char *list)
 			return 0;
 		p = comma + 1;
 	}
+}
+
+int fields_select_columns(struct field_set *set, bool uid)
+{
+	size_t i;
+
+	set->n = 0;
+	for (i = 0; i < fields_count; i++) {
+		const struct field *f = &fields[i];
+
+		if (f->col.name && (!f->col.hidden || (uid && f->off == offsetof(struct record, ev.proc.uid))))
+			set->f[set->n++] = f;
+	}
+	group_objects(set);
+	return 0;
 }
 
 int fields_select(struct field_set *set, const char *list)

@@ -8,6 +8,7 @@
 #ifndef TCPTRACE_FIELDS_H
 #define TCPTRACE_FIELDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -42,6 +43,7 @@ enum field_value {
 	VALUE_CONST,		/* always text (no member) */
 	VALUE_FLAG,		/* whether the __u16 member has the bits of mask */
 	VALUE_CLOSED_BY,	/* __u8 enum closed_by, as its name */
+	VALUE_TYPE_RAW,		/* __u8 enum event_type, as Inspektor Gadget numbers it */
 };
 
 /* How the table shows a field: its value as text, or one of these. */
@@ -65,6 +67,7 @@ struct field_column {
 	__u8 width;		/* in characters; longer cells overflow, never cut */
 	__u8 align;		/* enum field_align */
 	__u8 cell;		/* enum field_cell */
+	__u8 hidden;		/* shown only when asked for (--fields, -U) */
 	__u16 port_off;		/* CELL_ENDPOINT: offset of the __u16 port in the record */
 };
 
@@ -135,5 +138,9 @@ struct field_set {
  * Returns 0, or -EINVAL for an unknown or repeated path or an empty list.
  */
 int fields_select(struct field_set *set, const char *list);
+
+/* The table's default columns (those not hidden), and with uid the UID
+ * column (-U). */
+int fields_select_columns(struct field_set *set, bool uid);
 
 #endif /* TCPTRACE_FIELDS_H */

@@ -198,6 +198,11 @@ static int value_op(const struct builder *b, const struct field *f, enum json_op
 	case VALUE_FLAG:
 		*op = JSON_FLAG, *max = PUT_BOOL_MAX;
 		return f->size == 2 ? 0 : -EINVAL;
+	case VALUE_TYPE_RAW:
+		/* 0 connect, 1 accept, 2 close: a constant of each type's
+		 * template; -1 in the template of an unknown type. */
+		*text = b->type ? (const char *[]){ "-1", "0", "1", "2" }[b->type] : "-1";
+		return f->size == 1 ? 0 : -EINVAL;
 	case VALUE_CLOSED_BY:
 		*op = JSON_CLOSED_BY, *max = PUT_CLOSED_BY_MAX;
 		return f->size == 1 ? 0 : -EINVAL;

@@ -25,7 +25,8 @@ struct output {
 	bool json;
 	struct json_writer json_writer;
 	struct table_writer table_writer;
-	__u64 clock_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	clockid_t event_clock;	/* the clock of the kernel's timestamps */
+	__u64 clock_offset_ns;	/* CLOCK_REALTIME - event_clock */
 	unsigned long long bad_samples;
 	bool reader_gone;	/* EPIPE: stop quietly */
 };
@@ -85,6 +86,11 @@ static int flush_output(struct output *output)
 	return err == -EPIPE ? 0 : err;
 }
 
+static void update_clock_offset(struct output *output)
+{
+	output->clock_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(output->event_clock);
+}
+
 /* Poll until a signal or the timeout; flush after each batch so a reader
  * at the end of a pipe (jq) sees events at once. */
 static int trace_loop(struct tracer *tracer, struct output *output, double timeout_s)
@@ -95,6 +101,8 @@ static int trace_loop(struct tracer *tracer, struct output *output, double timeo
 	if (timeout_s > 0)
 		deadline = clock_ns(CLOCK_MONOTONIC) + (__u64)(timeout_s * NSEC_PER_SEC);
 	while (!exiting) {
+		/* Anew each batch: the wall clock may have been stepped. */
+		update_clock_offset(output);
 		n = tracer_poll(tracer, POLL_INTERVAL_MS);
 		if (n < 0 && n != -EINTR) {
 			fprintf(stderr, "tcptrace: reading events failed: %s\n", strerror(-n));
@@ -137,10 +145,13 @@ static int output_init(struct output *output, const struct options *opts)
 	int err;
 
 	output->json = opts->json;
-	err = fields_select(&set, NULL);
+	err = output->json || opts->fields ? fields_select(&set, opts->fields)
+					   : fields_select_columns(&set, opts->print_uid);
 	if (!err)
 		err = output->json ? json_writer_init(&output->json_writer, &set)
-				   : table_writer_init(&output->table_writer, &set);
+				   : table_writer_init_relative(&output->table_writer, &set,
+								opts->relative_time ?
+								clock_ns(CLOCK_REALTIME) : 0);
 	if (!err)
 		err = outbuf_init(&output->ob, STDOUT_FILENO, OUTBUF_DEFAULT_SIZE);
 	if (err)
@@ -176,7 +187,9 @@ int main(int argc, char **argv)
 	/* SIGPIPE would kill us mid-write; EPIPE from the flush ends cleanly. */
 	signal(SIGPIPE, SIG_IGN);
 
-	output.clock_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	/* The boot-time clock goes on across suspend, as the wall clock does. */
+	output.event_clock = tracer_boot_clock() ? CLOCK_BOOTTIME : CLOCK_MONOTONIC;
+	update_clock_offset(&output);
 	tracer = tracer_start(&opts, print_sample, &output);
 	if (!tracer)
 		return 1;

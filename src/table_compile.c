@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Compiling the table's templates: the chosen columns, one family at a time. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include "errno_names.h"
 #include "put_inet.h"
@@ -57,12 +58,15 @@ static int value_op(const struct field *f, enum field_family family,
 	case VALUE_EVENT_TYPE:
 		s->op = TABLE_EVENT_TYPE, *max = PUT_EVENT_TYPE_MAX;
 		return f->size == 1 ? 0 : -EINVAL;
+	case VALUE_CLOSED_BY:
+		s->op = TABLE_CLOSED_BY, *max = PUT_CLOSED_BY_MAX;
+		return f->size == 1 ? 0 : -EINVAL;
 	}
 	return -EINVAL;
 }
 
 /* The step that writes f's cell in this family's template, and its longest text. */
-static int cell_op(const struct field *f, enum field_family family,
+static int cell_op(const struct field *f, enum field_family family, bool tw_relative,
 		   struct table_step *s, size_t *max)
 {
 	s->off = f->off;
@@ -71,7 +75,7 @@ static int cell_op(const struct field *f, enum field_family family,
 	case CELL_VALUE:
 		return value_op(f, family, s, max);
 	case CELL_TIME_OF_DAY:
-		s->op = TABLE_TIME, *max = PUT_TIME_LOCAL_MAX;
+		s->op = tw_relative ? TABLE_SECONDS : TABLE_TIME, *max = PUT_TIME_LOCAL_MAX;
 		return f->value == VALUE_TIME && f->size == 8 ? 0 : -EINVAL;
 	case CELL_IP_VERSION:
 		s->op = TABLE_TEXT, s->text = fixed_texts[family], s->arg = 1, *max = 1;
@@ -167,7 +171,7 @@ static int add_cell(struct compiler *c, enum field_family family, size_t i)
 	else
 		s->left_start = tw->starts[i];
 	s->gap = i ? TABLE_COLUMN_GAP : 0;
-	err = cell_op(c->cols[i], family, s, &c->max[i]);
+	err = cell_op(c->cols[i], family, c->tw->time_zero_ns, s, &c->max[i]);
 	if (s->op == TABLE_IPV4 || s->op == TABLE_IPV6 || s->op == TABLE_ENDPOINT4 ||
 	    s->op == TABLE_ENDPOINT6)
 		s->memo = tw->nmemos++;
@@ -239,7 +243,8 @@ static int compile(struct compiler *c, enum field_family family)
 			for (k = 0; k < n; k++) {
 				struct table_step tmp;
 
-				err = cell_op(c->cols[i + k], family, &tmp, &c->max[i + k]);
+				err = cell_op(c->cols[i + k], family, c->tw->time_zero_ns, &tmp,
+					      &c->max[i + k]);
 				if (err)
 					return err;
 			}
@@ -263,6 +268,12 @@ static int compile(struct compiler *c, enum field_family family)
 
 int table_writer_init(struct table_writer *tw, const struct field_set *set)
 {
+	return table_writer_init_relative(tw, set, 0);
+}
+
+int table_writer_init_relative(struct table_writer *tw, const struct field_set *set,
+			       __u64 zero_ns)
+{
 	static struct compiler c;	/* big, and only used here */
 	enum field_family family;
 	size_t i, start = 0, max = 0;
@@ -271,6 +282,7 @@ int table_writer_init(struct table_writer *tw, const struct field_set *set)
 	memset(tw, 0, sizeof(*tw));
 	memset(&c, 0, sizeof(c));
 	c.tw = tw;
+	tw->time_zero_ns = zero_ns;
 	time_cache_init(&tw->local, false);
 	err = columns_of(set, c.cols, &c.ncols);
 	if (err)
@@ -278,6 +290,8 @@ int table_writer_init(struct table_writer *tw, const struct field_set *set)
 	tw->ncols = c.ncols;
 	for (i = 0; i < c.ncols; i++) {
 		tw->names[i] = c.cols[i]->col.name;
+		if (zero_ns && c.cols[i]->col.cell == CELL_TIME_OF_DAY)
+			tw->names[i] = "TIME(s)";
 		tw->starts[i] = start;
 		tw->widths[i] = c.cols[i]->col.width;
 		tw->rights[i] = c.cols[i]->col.align == ALIGN_RIGHT;

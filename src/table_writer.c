@@ -113,6 +113,8 @@ void table_write(struct table_writer *tw, const struct record *rec, struct outbu
 		[TABLE_S64] = &&op_s64, [TABLE_IPV4] = &&op_ipv4,
 		[TABLE_IPV6] = &&op_ipv6, [TABLE_ENDPOINT4] = &&op_endpoint4,
 		[TABLE_ENDPOINT6] = &&op_endpoint6, [TABLE_EVENT_TYPE] = &&op_event_type,
+		[TABLE_SECONDS] = &&op_seconds,
+		[TABLE_CLOSED_BY] = &&op_closed_by,
 		[TABLE_FD] = &&op_fd, [TABLE_ERRNO] = &&op_errno,
 		[TABLE_TEXT] = &&op_text, [TABLE_CACHED] = &&op_cached,
 		[TABLE_CACHE_MARK] = &&op_cache_mark, [TABLE_CACHE_FILL] = &&op_cache_fill,
@@ -123,6 +125,8 @@ void table_write(struct table_writer *tw, const struct record *rec, struct outbu
 	size_t pos = 0, at = 0, width, cached_pos = 0, first_at = 0;
 	bool hit;
 	__s32 err;
+	__u64 ns;
+	unsigned int ms;
 
 	if (__builtin_expect(!tw->labels_set, 0))
 		set_labels(tw, ops);
@@ -156,6 +160,17 @@ void table_write(struct table_writer *tw, const struct record *rec, struct outbu
 op_time:
 	BEGIN();
 	p = put_time_local(&tw->local, p, MEMBER_AS(__u64, rec, s));
+	END();
+op_seconds:
+	BEGIN();
+	ns = MEMBER_AS(__u64, rec, s);
+	ns = ns > tw->time_zero_ns ? ns - tw->time_zero_ns : 0;
+	p = put_u64(p, ns / 1000000000ULL);
+	*p++ = '.';
+	ms = ns / 1000000ULL % 1000;
+	*p++ = '0' + ms / 100;
+	*p++ = '0' + ms / 10 % 10;
+	*p++ = '0' + ms % 10;
 	END();
 op_chars:
 	BEGIN();
@@ -211,6 +226,12 @@ op_endpoint6:
 op_event_type:
 	BEGIN();
 	p = put_event_type(p, MEMBER_AS(__u8, rec, s));
+	END();
+op_closed_by:
+	BEGIN();
+	p = put_closed_by(p, MEMBER_AS(__u8, rec, s));
+	if (p == cell)
+		*p++ = '-';
 	END();
 op_fd:
 	BEGIN();

@@ -24,6 +24,7 @@
 enum table_op {
 	TABLE_END,
 	TABLE_TIME,
+	TABLE_SECONDS,		/* since time_zero_ns: seconds, milliseconds */
 	TABLE_CHARS,
 	TABLE_U8,
 	TABLE_U16,
@@ -36,6 +37,7 @@ enum table_op {
 	TABLE_ENDPOINT4,
 	TABLE_ENDPOINT6,
 	TABLE_EVENT_TYPE,
+	TABLE_CLOSED_BY,
 	TABLE_FD,
 	TABLE_ERRNO,
 	TABLE_TEXT,		/* fixed in this family's template: text */
@@ -68,6 +70,7 @@ struct table_writer {
 	size_t ncols;
 	size_t max_len;		/* the longest line it can write */
 	struct time_cache local;
+	__u64 time_zero_ns;	/* -t: TIME(s) counts from here; 0: time of day */
 	struct text_cache caches[TABLE_CACHES_MAX];
 	size_t ncaches;
 	struct addr_memo memos[FAMILY_COUNT * FIELDS_MAX];
@@ -76,6 +79,10 @@ struct table_writer {
 
 /* Returns 0, -EINVAL if a chosen field's cell cannot be shown, or -ENOMEM. */
 int table_writer_init(struct table_writer *tw, const struct field_set *set);
+/* As table_writer_init, with a TIME(s) column of the seconds since
+ * zero_ns (ns since the epoch) instead of the time of day (bcc's -t). */
+int table_writer_init_relative(struct table_writer *tw, const struct field_set *set,
+			       __u64 zero_ns);
 void table_writer_free(struct table_writer *tw);
 
 void table_write_header(struct table_writer *tw, struct outbuf *ob);

@@ -59,11 +59,12 @@ struct tracer {
 /* Why the last trial failed, for the one line the user sees. */
 static char trial_error[256];
 
-static bool verbose;
+static bool verbose, debug;
 
+/* -v: libbpf's warnings and notes; -vv: its debug output too. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (!verbose || level == LIBBPF_DEBUG)
+	if (!verbose || (level == LIBBPF_DEBUG && !debug))
 		return 0;
 	return vfprintf(stderr, fmt, args);
 }
@@ -134,14 +135,34 @@ static void select_programs(struct tcptrace_bpf *skel, enum backend backend, __u
 							 (progs[i].types & type_mask));
 }
 
+/* bpf_ktime_get_boot_ns (5.8): event times that go on across suspend.
+ * Probed once, whatever the number of trials. */
+static bool have_boot_clock(void)
+{
+	static int have = -1;
+
+	if (have < 0)
+		have = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT,
+					       BPF_FUNC_ktime_get_boot_ns, NULL) == 1;
+	return have;
+}
+
 static void set_filters(struct tcptrace_bpf *skel, const struct options *opts)
 {
 	struct tcptrace_bpf__rodata *rodata = skel->rodata;
 
 	rodata->filter_by_mntns = opts->mntns_count > 0 || opts->mntns_map_path;
+	rodata->filter_by_cgroup = opts->cgroup_map_path != NULL;
 	rodata->filter_pid = opts->pid;
+	rodata->filter_tid = opts->tid;
 	rodata->filter_by_uid = opts->uid >= 0;
 	rodata->filter_uid = opts->uid >= 0 ? (__u32)opts->uid : 0;
+	rodata->filter_by_gid = opts->gid >= 0;
+	rodata->filter_gid = opts->gid >= 0 ? (__u32)opts->gid : 0;
+	rodata->port_filters = (opts->lports.count ? PORT_LOCAL : 0) |
+			       (opts->dports.count ? PORT_REMOTE : 0) |
+			       (opts->ports.count ? PORT_EITHER : 0);
+	rodata->use_boot_clock = have_boot_clock();
 	memcpy((char *)rodata->filter_comm, opts->comm, sizeof(rodata->filter_comm));
 	rodata->filter_family = opts->family;
 	rodata->type_mask = opts->type_mask;
@@ -232,7 +253,28 @@ static const char *bpf_object_kind(int fd)
  * Reuse a pinned mount-namespace map (bcc's --mntnsmap, Inspektor Gadget's
  * map): it must have our layout, or lookups would read the wrong key size.
  */
-static int reuse_mntns_map(struct tcptrace_bpf *skel, const char *path)
+/* What a pinned filter map must be for its lookups to read the right bytes. */
+struct pinned_layout {
+	const char *option;
+	__u32 key_size, value_size;
+	const char *want;
+};
+
+static const struct pinned_layout mntns_layout = {
+	"--mntnsmap", 8, 4, "a hash map with an 8-byte mount-namespace key and a 4-byte value",
+};
+
+static const struct pinned_layout cgroup_layout = {
+	"--cgroupmap", 8, 8, "a hash map with an 8-byte cgroup-id key and an 8-byte value",
+};
+
+/*
+ * Reuse a pinned filter map (bcc's --mntnsmap and --cgroupmap, Inspektor
+ * Gadget's mount-namespace map): it must have the layout, or lookups would
+ * read the wrong key size.
+ */
+static int reuse_pinned_map(struct bpf_map *map, const char *path,
+			    const struct pinned_layout *layout)
 {
 	struct bpf_map_info info = {};
 	__u32 info_len = sizeof(info);
@@ -260,18 +302,51 @@ static int reuse_mntns_map(struct tcptrace_bpf *skel, const char *path)
 		fprintf(stderr, "tcptrace: cannot read pinned map %s: %s\n", shown, strerror(-err));
 		goto cleanup;
 	}
-	if (info.type != BPF_MAP_TYPE_HASH || info.key_size != 8 || info.value_size != 4) {
-		fprintf(stderr, "tcptrace: pinned map %s has the wrong layout (type %u, key %u bytes, value %u bytes): want a hash map with an 8-byte mount-namespace key and a 4-byte value\n",
-			shown, info.type, info.key_size, info.value_size);
+	if (info.type != BPF_MAP_TYPE_HASH || info.key_size != layout->key_size ||
+	    info.value_size != layout->value_size) {
+		fprintf(stderr, "tcptrace: pinned map %s has the wrong layout for %s (type %u, key %u bytes, value %u bytes): want %s\n",
+			shown, layout->option, info.type, info.key_size, info.value_size,
+			layout->want);
 		err = -EINVAL;
 		goto cleanup;
 	}
-	err = bpf_map__reuse_fd(skel->maps.gadget_mntns_filter_map, fd);
+	err = bpf_map__reuse_fd(map, fd);
 	if (err)
 		fprintf(stderr, "tcptrace: cannot reuse pinned map %s: %s\n", shown, strerror(-err));
 cleanup:
 	close(fd);
 	return err;
+}
+
+/* -L, -D, -P: each port's kinds in the port_filter array. */
+static int fill_port_filter(struct tcptrace_bpf *skel, const struct options *opts)
+{
+	const struct { const struct port_list *list; __u8 kind; } kinds[] = {
+		{ &opts->lports, PORT_LOCAL },
+		{ &opts->dports, PORT_REMOTE },
+		{ &opts->ports, PORT_EITHER },
+	};
+	int fd = bpf_map__fd(skel->maps.port_filter);
+	size_t k;
+	int i;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (i = 0; i < kinds[k].list->count; i++) {
+			__u32 port = kinds[k].list->ports[i];
+			__u8 bits = 0;
+
+			bpf_map_lookup_elem(fd, &port, &bits);
+			bits |= kinds[k].kind;
+			if (bpf_map_update_elem(fd, &port, &bits, BPF_ANY)) {
+				int err = -errno;
+
+				fprintf(stderr, "tcptrace: cannot set the port filter: %s\n",
+					strerror(-err));
+				return err;
+			}
+		}
+	}
+	return 0;
 }
 
 static int fill_mntns_map(struct tcptrace_bpf *skel, const struct options *opts)
@@ -466,7 +541,14 @@ static int try_backend(struct tracer *tracer, const struct options *opts, enum b
 	size_lru_maps(skel, tracer->nr_cpus);
 	set_transport(skel, tracer->transport, have_ringbuf);
 	if (opts->mntns_map_path) {
-		err = reuse_mntns_map(skel, opts->mntns_map_path);
+		err = reuse_pinned_map(skel->maps.gadget_mntns_filter_map, opts->mntns_map_path,
+				       &mntns_layout);
+		if (err)
+			goto fatal;
+	}
+	if (opts->cgroup_map_path) {
+		err = reuse_pinned_map(skel->maps.cgroup_filter_map, opts->cgroup_map_path,
+				       &cgroup_layout);
 		if (err)
 			goto fatal;
 	}
@@ -476,6 +558,8 @@ static int try_backend(struct tracer *tracer, const struct options *opts, enum b
 		return err;
 	}
 	err = fill_mntns_map(skel, opts);
+	if (!err)
+		err = fill_port_filter(skel, opts);
 	if (err)
 		goto fatal;
 	/* Before attaching: an event sent with no reader is lost uncounted. */
@@ -595,6 +679,7 @@ struct tracer *tracer_start(const struct options *opts, tracer_sample_fn on_samp
 	bool have_ringbuf;
 
 	verbose = opts->verbose;
+	debug = opts->debug;
 	libbpf_set_print(libbpf_print);
 	tracer = calloc(1, sizeof(*tracer));
 	if (!tracer) {
@@ -709,6 +794,11 @@ unsigned long long tracer_skipped_runs(const struct tracer *tracer)
 enum backend tracer_backend(const struct tracer *tracer)
 {
 	return tracer->backend;
+}
+
+bool tracer_boot_clock(void)
+{
+	return have_boot_clock();
 }
 
 enum transport tracer_transport(const struct tracer *tracer)

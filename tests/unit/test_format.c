@@ -103,14 +103,20 @@ static char *taken(struct outbuf *ob)
 	return out;
 }
 
+/* writers_init(ALL_FIELDS): every field, hidden columns shown too. */
+static const char ALL_FIELDS[] = "";
+
 static void writers_init(const char *list)
 {
 	struct field_set set;
 
-	assert_int_equal(fields_select(&set, list), 0);
+	assert_int_equal(fields_select(&set, list == ALL_FIELDS ? NULL : list), 0);
 	json_writer_free(&jw);
 	table_writer_free(&tw);
 	assert_int_equal(json_writer_init(&jw, &set), 0);
+	/* The table's own default: its columns shown unless asked for. */
+	if (!list)
+		assert_int_equal(fields_select_columns(&set, false), 0);
 	assert_int_equal(table_writer_init(&tw, &set), 0);
 }
 
@@ -180,13 +186,13 @@ static void test_json_connect4(void **state)
 	struct event ev = connect4();
 
 	check_json(&ev,
-		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"type\":\"connect\","
+		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"timestamp_raw\":1795608000123456789,\"type\":\"connect\",\"type_raw\":0,"
 		"\"proc\":{\"comm\":\"curl\",\"pid\":1234,\"tid\":1234,\"mntns_id\":4026531840,"
-		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"bash\",\"pid\":1000}},"
+		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"bash\",\"pid\":1000,\"tid\":0}},"
 		"\"netns_id\":4026531833,"
-		"\"src\":{\"addr\":\"127.0.0.1\",\"port\":41234,\"version\":4,\"proto\":\"TCP\"},"
-		"\"dst\":{\"addr\":\"127.0.0.1\",\"port\":8080,\"version\":4,\"proto\":\"TCP\"},"
-		"\"error\":\"\",\"fd\":3,\"accept_fd\":-1" NO_PRECISION);
+		"\"src\":{\"addr\":\"127.0.0.1\",\"port\":41234,\"version\":4,\"proto\":\"TCP\",\"proto_raw\":6},"
+		"\"dst\":{\"addr\":\"127.0.0.1\",\"port\":8080,\"version\":4,\"proto\":\"TCP\",\"proto_raw\":6},"
+		"\"error\":\"\",\"error_raw\":0,\"fd\":3,\"accept_fd\":-1" NO_PRECISION);
 }
 
 static void test_json_accept4(void **state)
@@ -194,13 +200,13 @@ static void test_json_accept4(void **state)
 	struct event ev = accept4();
 
 	check_json(&ev,
-		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"type\":\"accept\","
+		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"timestamp_raw\":1795608000123456789,\"type\":\"accept\",\"type_raw\":1,"
 		"\"proc\":{\"comm\":\"nginx\",\"pid\":900,\"tid\":901,\"mntns_id\":4026531840,"
-		"\"creds\":{\"uid\":33,\"gid\":34},\"parent\":{\"comm\":\"systemd\",\"pid\":1}},"
+		"\"creds\":{\"uid\":33,\"gid\":34},\"parent\":{\"comm\":\"systemd\",\"pid\":1,\"tid\":0}},"
 		"\"netns_id\":4026531833,"
-		"\"src\":{\"addr\":\"127.0.0.1\",\"port\":8080,\"version\":4,\"proto\":\"TCP\"},"
-		"\"dst\":{\"addr\":\"127.0.0.1\",\"port\":41234,\"version\":4,\"proto\":\"TCP\"},"
-		"\"error\":\"\",\"fd\":3,\"accept_fd\":5" NO_PRECISION);
+		"\"src\":{\"addr\":\"127.0.0.1\",\"port\":8080,\"version\":4,\"proto\":\"TCP\",\"proto_raw\":6},"
+		"\"dst\":{\"addr\":\"127.0.0.1\",\"port\":41234,\"version\":4,\"proto\":\"TCP\",\"proto_raw\":6},"
+		"\"error\":\"\",\"error_raw\":0,\"fd\":3,\"accept_fd\":5" NO_PRECISION);
 }
 
 static void test_json_close6(void **state)
@@ -208,14 +214,14 @@ static void test_json_close6(void **state)
 	struct event ev = close6();
 
 	check_json(&ev,
-		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"type\":\"close\","
+		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"timestamp_raw\":1795608000123456789,\"type\":\"close\",\"type_raw\":2,"
 		"\"proc\":{\"comm\":\"curl\",\"pid\":1234,\"tid\":1234,\"mntns_id\":4026531840,"
-		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"bash\",\"pid\":1000}},"
+		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"bash\",\"pid\":1000,\"tid\":0}},"
 		"\"netns_id\":4026531833,"
-		"\"src\":{\"addr\":\"::1\",\"port\":41234,\"version\":6,\"proto\":\"TCP\"},"
+		"\"src\":{\"addr\":\"::1\",\"port\":41234,\"version\":6,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"dst\":{\"addr\":\"2001:db8:1234:5678:9abc:def0:1234:5678\",\"port\":8080,"
-		"\"version\":6,\"proto\":\"TCP\"},"
-		"\"error\":\"\",\"fd\":-1,\"accept_fd\":-1" NO_PRECISION);
+		"\"version\":6,\"proto\":\"TCP\",\"proto_raw\":6},"
+		"\"error\":\"\",\"error_raw\":0,\"fd\":-1,\"accept_fd\":-1" NO_PRECISION);
 }
 
 /*
@@ -277,15 +283,15 @@ static void test_json_failed_connect6(void **state)
 	ev.proc.mntns_id = 18446744073709551615ULL;	/* u64 max stays exact */
 	ev.netns_id = 4294967295U;
 	check_json(&ev,
-		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"type\":\"connect\","
+		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"timestamp_raw\":1795608000123456789,\"type\":\"connect\",\"type_raw\":0,"
 		"\"proc\":{\"comm\":\"curl\",\"pid\":1234,\"tid\":1234,"
 		"\"mntns_id\":18446744073709551615,"
-		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"bash\",\"pid\":1000}},"
+		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"bash\",\"pid\":1000,\"tid\":0}},"
 		"\"netns_id\":4294967295,"
-		"\"src\":{\"addr\":\"::1\",\"port\":41234,\"version\":6,\"proto\":\"TCP\"},"
+		"\"src\":{\"addr\":\"::1\",\"port\":41234,\"version\":6,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"dst\":{\"addr\":\"2001:db8:1234:5678:9abc:def0:1234:5678\",\"port\":8080,"
-		"\"version\":6,\"proto\":\"TCP\"},"
-		"\"error\":\"ECONNREFUSED\",\"fd\":7,\"accept_fd\":-1" NO_PRECISION);
+		"\"version\":6,\"proto\":\"TCP\",\"proto_raw\":6},"
+		"\"error\":\"ECONNREFUSED\",\"error_raw\":111,\"fd\":7,\"accept_fd\":-1" NO_PRECISION);
 }
 
 static void test_json_hostile_comm_and_unknown_errno(void **state)
@@ -300,13 +306,13 @@ static void test_json_hostile_comm_and_unknown_errno(void **state)
 	assert_non_null(strstr(out,
 		"\"comm\":\"\\u001b[31m\\\"\\\\caf\xc3\xa9\xef\xbf\xbd!"
 		"\xef\xbf\xbd\xef\xbf\xbd\",\"pid\""));
-	assert_non_null(strstr(out, "\"error\":\"E4000\""));
+	assert_non_null(strstr(out, "\"error\":\"error#4000\""));
 	assert_null(strchr(out, '\x1b'));
 	if (have_jq()) {
 		jq = run_jq("-j '.proc.comm, \" \", .error'", out, strlen(out));
 		assert_non_null(jq);
 		assert_string_equal(jq, "\x1b[31m\"\\caf\xc3\xa9\xef\xbf\xbd!"
-				    "\xef\xbf\xbd\xef\xbf\xbd E4000");
+				    "\xef\xbf\xbd\xef\xbf\xbd error#4000");
 		free(jq);
 	}
 	free(out);
@@ -529,33 +535,33 @@ static void test_json_golden(void **state)
 	struct event ev = mapped_accept();
 
 	check_json(&ev,
-		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"type\":\"accept\","
+		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"timestamp_raw\":1795608000123456789,\"type\":\"accept\",\"type_raw\":1,"
 		"\"proc\":{\"comm\":\"curl\",\"pid\":1234,\"tid\":1234,\"mntns_id\":4026531840,"
-		"\"creds\":{\"uid\":1000,\"gid\":1000},\"parent\":{\"comm\":\"bash\",\"pid\":1000}},"
+		"\"creds\":{\"uid\":1000,\"gid\":1000},\"parent\":{\"comm\":\"bash\",\"pid\":1000,\"tid\":0}},"
 		"\"netns_id\":4026531833,"
-		"\"src\":{\"addr\":\"::ffff:192.168.1.20\",\"port\":41234,\"version\":6,\"proto\":\"TCP\"},"
-		"\"dst\":{\"addr\":\"::ffff:10.0.0.7\",\"port\":8080,\"version\":6,\"proto\":\"TCP\"},"
-		"\"error\":\"\",\"fd\":3,\"accept_fd\":12" NO_PRECISION);
+		"\"src\":{\"addr\":\"::ffff:192.168.1.20\",\"port\":41234,\"version\":6,\"proto\":\"TCP\",\"proto_raw\":6},"
+		"\"dst\":{\"addr\":\"::ffff:10.0.0.7\",\"port\":8080,\"version\":6,\"proto\":\"TCP\",\"proto_raw\":6},"
+		"\"error\":\"\",\"error_raw\":0,\"fd\":3,\"accept_fd\":12" NO_PRECISION);
 	ev = unknown_family_close();
 	check_json(&ev,
-		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"type\":\"close\","
+		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"timestamp_raw\":1795608000123456789,\"type\":\"close\",\"type_raw\":2,"
 		"\"proc\":{\"comm\":\"curl\",\"pid\":1234,\"tid\":1234,\"mntns_id\":4026531840,"
-		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"bash\",\"pid\":1000}},"
+		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"bash\",\"pid\":1000,\"tid\":0}},"
 		"\"netns_id\":4026531833,"
-		"\"src\":{\"addr\":\"?\",\"port\":41234,\"version\":0,\"proto\":\"TCP\"},"
-		"\"dst\":{\"addr\":\"?\",\"port\":8080,\"version\":0,\"proto\":\"TCP\"},"
-		"\"error\":\"\",\"fd\":-1,\"accept_fd\":-1" NO_PRECISION);
+		"\"src\":{\"addr\":\"?\",\"port\":41234,\"version\":0,\"proto\":\"TCP\",\"proto_raw\":6},"
+		"\"dst\":{\"addr\":\"?\",\"port\":8080,\"version\":0,\"proto\":\"TCP\",\"proto_raw\":6},"
+		"\"error\":\"\",\"error_raw\":0,\"fd\":-1,\"accept_fd\":-1" NO_PRECISION);
 	ev = hostile_both();
 	check_json(&ev,
-		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"type\":\"connect\","
+		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"timestamp_raw\":1795608000123456789,\"type\":\"connect\",\"type_raw\":0,"
 		"\"proc\":{\"comm\":\"\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n"
 		"\\u000b\\f\\r\\u000e\\u000f\",\"pid\":4194304,\"tid\":4194303,\"mntns_id\":4026531840,"
 		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"\\u007f\\u009b\\\"\\\\/"
-		"\xf0\x9f\x98\x80\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\",\"pid\":1000}},"
+		"\xf0\x9f\x98\x80\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\",\"pid\":1000,\"tid\":0}},"
 		"\"netns_id\":4026531833,"
-		"\"src\":{\"addr\":\"127.0.0.1\",\"port\":41234,\"version\":4,\"proto\":\"TCP\"},"
-		"\"dst\":{\"addr\":\"127.0.0.1\",\"port\":8080,\"version\":4,\"proto\":\"TCP\"},"
-		"\"error\":\"E4000\",\"fd\":3,\"accept_fd\":-1" NO_PRECISION);
+		"\"src\":{\"addr\":\"127.0.0.1\",\"port\":41234,\"version\":4,\"proto\":\"TCP\",\"proto_raw\":6},"
+		"\"dst\":{\"addr\":\"127.0.0.1\",\"port\":8080,\"version\":4,\"proto\":\"TCP\",\"proto_raw\":6},"
+		"\"error\":\"error#4000\",\"error_raw\":4000,\"fd\":3,\"accept_fd\":-1" NO_PRECISION);
 }
 
 static void test_table_golden(void **state)
@@ -579,7 +585,7 @@ static void test_table_golden(void **state)
 	out = table_of(&ev, T0);
 	assert_string_equal(out,
 		"12:00:00.123 connect 4194304 4194303 \\x01\\x02\\x03\\x04\\x05\\x06\\x07\\x08"
-		"\\x09\\x0a\\x0b\\x0c\\x0d\\x0e\\x0f 4 127.0.0.1:41234 127.0.0.1:8080 3 E4000\n");
+		"\\x09\\x0a\\x0b\\x0c\\x0d\\x0e\\x0f 4 127.0.0.1:41234 127.0.0.1:8080 3 error#4000\n");
 	free(out);
 }
 
@@ -634,7 +640,8 @@ static void test_cache_hits_match_misses(void **state)
 	int i;
 
 	set_tz("UTC");
-	writers_init(NULL);
+	/* Every field, and every column, hidden ones included. */
+	writers_init(ALL_FIELDS);
 	assert_int_equal(fields_select(&set, NULL), 0);
 	for (i = 0; i < 5000; i++) {
 		rec.ev = varied_event();
@@ -684,6 +691,10 @@ static void test_field_subsets(void **state)
 		"{\"proc\":{\"creds\":{\"uid\":0}},\"dst\":{\"proto\":\"TCP\"},\"accept_fd\":-1}\n");
 	free(out);
 	out = row_of(&ev, T0);
+	assert_string_equal(out, "     0\n");	/* the UID column alone */
+	free(out);
+	writers_init("dst.proto,accept_fd");
+	out = row_of(&ev, T0);
 	assert_string_equal(out, "\n");	/* no column: empty lines */
 	free(out);
 
@@ -715,12 +726,14 @@ static void test_field_subsets(void **state)
 		free(jq);
 	}
 	free(out);
-	/* The table keeps its own order whatever the list's. */
+	/* The table keeps its own order whatever the list's, and shows the
+	 * hidden columns asked for. */
 	set_tz("UTC");
 	out = row_of(&ev, T0);
 	assert_string_equal(out,
-		"12:00:00.123 close      1234    1234 curl            6  [::1]:41234           "
-		"[2001:db8:1234:5678:9abc:def0:1234:5678]:8080 - -\n");
+		"12:00:00.123 close        0    1234    1234 curl            6  [::1]:41234           "
+		"[2001:db8:1234:5678:9abc:def0:1234:5678]:8080 - - 4026531840 0  1000 bash            "
+		"4026531833\n");
 	free(out);
 	writers_init(NULL);
 }

@@ -403,14 +403,97 @@ static void test_list_fields(void **state)
 static void test_unknown_and_missing(void **state)
 {
 	PARSE_ERR("tcptrace: unrecognized option '--foo'\n", "--foo");
-	PARSE_ERR("tcptrace: invalid option -- 'x'\n", "-x");
-	PARSE_ERR("tcptrace: invalid option -- 'x'\n", "-jx");
+	PARSE_ERR("tcptrace: invalid option -- 'y'\n", "-y");
+	PARSE_ERR("tcptrace: invalid option -- 'y'\n", "-jy");
 	PARSE_ERR("tcptrace: option requires an argument -- 'p'\n", "-p");
 	PARSE_ERR("tcptrace: option '--pid' requires an argument\n", "--pid");
 	PARSE_ERR("tcptrace: option '--timeout' requires an argument\n", "-j", "--timeout");
 	PARSE_ERR("tcptrace: option '--json' doesn't allow an argument\n", "--json=1");
-	PARSE_ERR("tcptrace: option '--c' is ambiguous; possibilities: '--connect-only' '--comm'\n",
-		  "--c");
+	PARSE_ERR("tcptrace: option '--co' is ambiguous; possibilities: '--connect-only' '--comm'\n",
+		  "--co");
+}
+
+/* The flags a bcc or Inspektor Gadget user types. */
+static void test_bcc_ig_flags(void **state)
+{
+	struct options o;
+
+	PARSE_OK(&o, "-x", "-M", "/sys/fs/bpf/m", "-U", "-t", "--tid", "7", "--gid", "0");
+	assert_true(o.failure_only);
+	assert_int_equal(o.type_mask, TYPE_BIT(EVENT_CONNECT));
+	assert_string_equal(o.mntns_map_path, "/sys/fs/bpf/m");
+	assert_true(o.print_uid);
+	assert_true(o.relative_time);
+	assert_int_equal(o.tid, 7);
+	assert_int_equal(o.gid, 0);
+
+	PARSE_OK(&o, "-o", "json");
+	assert_true(o.json);
+	PARSE_OK(&o, "-j", "-o", "columns");
+	assert_false(o.json);
+	PARSE_OK(&o, "-t", "-T");
+	assert_false(o.relative_time);
+	PARSE_OK(&o, "-v");
+	assert_true(o.verbose);
+	assert_false(o.debug);
+	PARSE_OK(&o, "-vv");
+	assert_true(o.debug);
+
+	PARSE_OK(&o, "-P", "80,443", "-P", "8080", "-L", "22", "--dport=53");
+	assert_int_equal(o.ports.count, 3);
+	assert_int_equal(o.ports.ports[0], 80);
+	assert_int_equal(o.ports.ports[1], 443);
+	assert_int_equal(o.ports.ports[2], 8080);
+	assert_int_equal(o.lports.count, 1);
+	assert_int_equal(o.lports.ports[0], 22);
+	assert_int_equal(o.dports.count, 1);
+	assert_int_equal(o.dports.ports[0], 53);
+
+	PARSE_OK(&o, "--cgroupmap", "/sys/fs/bpf/cg");
+	assert_string_equal(o.cgroup_map_path, "/sys/fs/bpf/cg");
+	PARSE_OK(&o, "--fields", "proc.pid,dst.addr");
+	assert_string_equal(o.fields, "proc.pid,dst.addr");
+}
+
+static void test_bcc_ig_flag_errors(void **state)
+{
+	PARSE_ERR("tcptrace: invalid --port '0': expected ports from 1 to 65535, comma-separated\n",
+		  "-P", "0");
+	PARSE_ERR("tcptrace: invalid --port '80,65536': expected ports from 1 to 65535, comma-separated\n",
+		  "-P", "80,65536");
+	PARSE_ERR("tcptrace: invalid --lport '80,': expected ports from 1 to 65535, comma-separated\n",
+		  "-L", "80,");
+	PARSE_ERR("tcptrace: invalid --dport '-1': expected ports from 1 to 65535, comma-separated\n",
+		  "-D", "-1");
+	PARSE_ERR("tcptrace: invalid --output 'yaml': expected json or columns\n", "-o", "yaml");
+	PARSE_ERR("tcptrace: invalid --fields 'proc.pid,nope': no field 'nope' (tcptrace --list-fields lists them)\n",
+		  "--fields", "proc.pid,nope");
+	PARSE_ERR("tcptrace: invalid --fields 'proc,x': no field 'proc' (tcptrace --list-fields lists them)\n",
+		  "--fields", "proc,x");
+	PARSE_ERR("tcptrace: invalid --fields 'type,type': a field given twice, or with its object\n",
+		  "--fields", "type,type");
+	PARSE_ERR("tcptrace: invalid --fields '\\x1b[2J': no field '\\x1b[2J' (tcptrace --list-fields lists them)\n",
+		  "--fields", "\x1b[2J");
+	PARSE_ERR("tcptrace: invalid --tid '0': expected a positive integer\n", "--tid", "0");
+	PARSE_ERR("tcptrace: invalid --gid '-1': expected a non-negative integer\n", "--gid", "-1");
+	PARSE_ERR("tcptrace: --mntnsmap and --cgroupmap are mutually exclusive\n",
+		  "-M", "/a", "--cgroupmap", "/b");
+}
+
+/* An option given twice takes its last value; lists add up. */
+static void test_last_one_wins(void **state)
+{
+	struct options o;
+
+	PARSE_OK(&o, "-p", "1", "-p", "2", "-u", "5", "-u", "6", "--comm", "a", "--comm", "b",
+		 "--backend", "kprobe", "--backend", "tracepoint", "--timeout", "1", "--timeout", "2");
+	assert_int_equal(o.pid, 2);
+	assert_int_equal(o.uid, 6);
+	assert_string_equal(o.comm, "b");
+	assert_int_equal(o.backend, BACKEND_TRACEPOINT);
+	assert_true(o.timeout_s == 2);
+	PARSE_OK(&o, "-m", "1", "-m", "2");
+	assert_int_equal(o.mntns_count, 2);
 }
 
 static void test_positional_rejected(void **state)
@@ -551,6 +634,9 @@ int main(void)
 		cmocka_unit_test(test_transport),
 		cmocka_unit_test(test_list_fields),
 		cmocka_unit_test(test_unknown_and_missing),
+		cmocka_unit_test(test_bcc_ig_flags),
+		cmocka_unit_test(test_bcc_ig_flag_errors),
+		cmocka_unit_test(test_last_one_wins),
 		cmocka_unit_test(test_positional_rejected),
 		cmocka_unit_test(test_everything_at_once),
 		cmocka_unit_test(test_no_leftovers),
