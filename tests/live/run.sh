@@ -26,6 +26,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=scripts/proc.sh
 . "$ROOT/scripts/proc.sh"
+# shellcheck source=tests/live/flags.sh
+. "$HERE/flags.sh"
 CHECK_JQ=$HERE/check.jq
 BACKEND=
 TRANSPORT=
@@ -218,7 +220,7 @@ start_tracer() {
 		${TRANSPORT:+--transport "$TRANSPORT"} "$@" >"$TMP/$run.out" 2>"$TMP/$run.err" &
 	TRACER_PID=$!
 	while [ $SECONDS -lt $deadline ]; do
-		if grep -qxF "$READY_LINE" "$TMP/$run.err"; then
+		if grep -qsxF "$READY_LINE" "$TMP/$run.err"; then
 			pass "$run: tcptrace${*:+ $*} ready"
 			return 0
 		fi
@@ -616,6 +618,7 @@ main() {
 		run_bad_map
 		run_pid_filter
 		run_connect_only
+		run_flag_suite
 	fi
 	summary
 }
