@@ -50,9 +50,10 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_HELPER := $(OUTPUT)/tests/tcpcase
 
 BUILD_DEPS := clang llvm gcc make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils
+TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils \
+	     groff-base bsdextrautils
 
-.PHONY: all clean install test unit live vmtest deps test-deps vmlinux
+.PHONY: all clean install install-check test unit live vmtest deps test-deps vmlinux
 .DELETE_ON_ERROR:
 
 all: tcptrace
@@ -87,7 +88,7 @@ $(LIVE_HELPER): tests/live/tcpcase.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-test: unit live vmtest
+test: unit install-check live vmtest
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
@@ -122,6 +123,16 @@ test-deps:
 install: tcptrace
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/sbin/tcptrace)
 	$(Q)install -D -m 0755 tcptrace $(DESTDIR)$(PREFIX)/sbin/tcptrace
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/man/man8/tcptrace.8)
+	$(Q)install -D -m 0644 doc/tcptrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/tcptrace.8
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcptrace)
+	$(Q)install -D -m 0644 completion/tcptrace \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcptrace
+
+# What make install puts down, and that it works: one binary needing only
+# libc, a man page groff renders without a warning, the completion.
+install-check: tcptrace
+	$(Q)tests/install/check.sh
 
 clean:
 	$(call msg,CLEAN,)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* tcptrace: trace TCP connect, accept and close events, live. */
+#include <argp.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -168,6 +169,11 @@ static void output_free(struct output *output)
 	outbuf_free(&output->ob);
 }
 
+static void print_version(FILE *out, struct argp_state *state)
+{
+	fprintf(out, "tcptrace %s\nlibbpf %s\n", TCPTRACE_VERSION, tracer_libbpf_version());
+}
+
 int main(int argc, char **argv)
 {
 	static struct output output;
@@ -175,6 +181,7 @@ int main(int argc, char **argv)
 	struct tracer *tracer;
 	int err;
 
+	argp_program_version_hook = print_version;
 	if (options_parse(argc, argv, &opts))
 		return 2;
 	if (opts.list_fields)

@@ -43,6 +43,7 @@ enum option_key {
 	OPT_GID,
 	OPT_CGROUPMAP,
 	OPT_FIELDS,
+	OPT_USAGE,
 };
 
 static const struct argp_option argp_options[] = {
@@ -59,7 +60,11 @@ static const struct argp_option argp_options[] = {
 	{ "verbose", 'v', NULL, 0,
 	  "Say which backend and transport were chosen and why others were not, "
 	  "with libbpf's warnings; twice (-vv): libbpf's debug output too", 0 },
+	/* Ours, not argp's (ARGP_NO_HELP), so that -h is help, as in bcc. */
 	{ "help", 'h', NULL, 0, "Give this help list", -1 },
+	{ NULL, '?', NULL, OPTION_ALIAS, NULL, 0 },
+	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
+	{ "version", 'V', NULL, 0, "Print tcptrace's version (and libbpf's)", -1 },
 	{ "list-fields", OPT_LIST_FIELDS, NULL, 0,
 	  "Print the output fields and exit: one line each, with its JSON path, "
 	  "its kind (time, string, uint, int, addr, port, errno) and its table "
@@ -454,7 +459,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		opts->verbose = true;
 		return 0;
 	case 'h':
+	case '?':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		return 0;
+	case 'V':
+		/* main() adds libbpf's version through the hook. */
+		if (argp_program_version_hook)
+			argp_program_version_hook(stdout, state);
+		else
+			printf("%s\n", argp_program_version);
+		exit(0);
+	case OPT_USAGE:
+		argp_state_help(state, stdout, ARGP_HELP_USAGE | ARGP_HELP_EXIT_OK);
 		return 0;
 	case 'P':
 		return parse_ports("--port", arg, &opts->ports);
@@ -579,7 +595,7 @@ int options_parse(int argc, char **argv, struct options *opts)
 	for (i = 1; i < argc; i++)
 		args[i] = argv[i];
 
-	err = argp_parse(&argp, argc, args, 0, NULL, &ps);
+	err = argp_parse(&argp, argc, args, ARGP_NO_HELP, NULL, &ps);
 	if (!err)
 		err = finish(&ps);
 	free(args);

@@ -796,6 +796,11 @@ enum backend tracer_backend(const struct tracer *tracer)
 	return tracer->backend;
 }
 
+const char *tracer_libbpf_version(void)
+{
+	return libbpf_version_string();
+}
+
 bool tracer_boot_clock(void)
 {
 	return have_boot_clock();

@@ -27,6 +27,8 @@ unsigned long long tracer_lost_events(const struct tracer *tracer);
 unsigned long long tracer_skipped_runs(const struct tracer *tracer);
 enum backend tracer_backend(const struct tracer *tracer);
 enum transport tracer_transport(const struct tracer *tracer);
+/* "v1.1" */
+const char *tracer_libbpf_version(void);
 /* Whether event times are CLOCK_BOOTTIME (else CLOCK_MONOTONIC). */
 bool tracer_boot_clock(void);
 void tracer_stop(struct tracer *tracer);

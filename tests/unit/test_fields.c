@@ -13,6 +13,7 @@
 #include "record.h"
 
 /* The README, from the tree this test was built from (make runs from the top). */
+#define MANPAGE "doc/tcptrace.8"
 #define README "README.md"
 #define README_BEGIN "<!-- fields: begin (tests/unit/test_fields.c checks this table) -->"
 #define README_END "<!-- fields: end -->"
@@ -202,6 +203,49 @@ static void test_readme_lists_the_fields(void **state)
 		fail_msg("README lists %zu fields, --list-fields %zu", i, fields_count);
 }
 
+/*
+ * The man page's JSON FIELDS: ".TP", a ".B path" line, then "(kind)
+ * meaning", for every field in order.
+ */
+static void test_manpage_lists_the_fields(void **state)
+{
+	char *line = NULL, path[64], kind[16];
+	bool inside = false, want_kind = false, after_tp = false, tp;
+	size_t cap = 0, i = 0;
+	FILE *f = fopen(MANPAGE, "r");
+
+	if (!f)
+		fail_msg("cannot open %s (run the tests from the top of the tree)", MANPAGE);
+	while (getline(&line, &cap, f) > 0) {
+		if (!strncmp(line, ".SH ", 4)) {
+			if (inside)
+				break;
+			inside = !strcmp(line, ".SH JSON FIELDS\n");
+			continue;
+		}
+		tp = after_tp;
+		after_tp = !strcmp(line, ".TP\n");
+		if (!inside)
+			continue;
+		if (want_kind) {
+			if (sscanf(line, "(%15[^)])", kind) != 1)
+				fail_msg("%s: no (kind) after %s", MANPAGE, path);
+			assert_string_equal(kind, field_kind_name(fields[i].kind));
+			want_kind = false;
+			i++;
+		} else if (tp && !strncmp(line, ".B ", 3) && sscanf(line + 3, "%63s", path) == 1) {
+			if (i >= fields_count)
+				fail_msg("%s lists %s, which --list-fields does not", MANPAGE, path);
+			assert_string_equal(path, fields[i].path);
+			want_kind = true;
+		}
+	}
+	free(line);
+	fclose(f);
+	if (i != fields_count)
+		fail_msg("%s lists %zu fields, --list-fields %zu", MANPAGE, i, fields_count);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_readme_lists_the_fields),
+		cmocka_unit_test(test_manpage_lists_the_fields),
 	};
 
 	return cmocka_run_group_tests_name("fields", tests, NULL, NULL);
