@@ -51,9 +51,16 @@ LIVE_HELPER := $(OUTPUT)/tests/tcpcase
 
 BUILD_DEPS := clang llvm gcc make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils \
-	     groff-base bsdextrautils
+	     groff-base bsdextrautils runc podman $(KUBECTL_DEP)
+# kubectl for the manifest check: Debian's kubernetes-client, unless some
+# kubectl is there already (Google's kubectl package owns the same path).
+KUBECTL_DEP := $(if $(shell command -v kubectl 2>/dev/null),,kubernetes-client)
 
-.PHONY: all clean install install-check test unit live vmtest deps test-deps vmlinux
+# The image: FROM scratch, the one binary (deploy/Containerfile).
+IMAGE ?= localhost/tcptrace:$(VERSION)
+PODMAN ?= podman
+
+.PHONY: all clean install install-check test unit live vmtest deps test-deps vmlinux image
 .DELETE_ON_ERROR:
 
 all: tcptrace
@@ -88,7 +95,7 @@ $(LIVE_HELPER): tests/live/tcpcase.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-test: unit install-check live vmtest
+test: unit install-check image live vmtest
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
@@ -128,6 +135,19 @@ install: tcptrace
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcptrace)
 	$(Q)install -D -m 0644 completion/tcptrace \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcptrace
+
+# $(IMAGE), built from build/image/context (the binary alone), and its
+# rootfs exported to build/image/rootfs, which the live suite's ct-daemonset
+# runs with runc as deploy/daemonset.yaml says (also in the QEMU guest).
+image: tcptrace
+	$(call msg,IMAGE,$(IMAGE))
+	$(Q)rm -rf $(OUTPUT)/image && mkdir -p $(OUTPUT)/image/context $(OUTPUT)/image/rootfs
+	$(Q)cp tcptrace $(OUTPUT)/image/context/tcptrace
+	$(Q)$(PODMAN) build --quiet --build-arg VERSION=$(VERSION) -f deploy/Containerfile \
+		-t $(IMAGE) $(OUTPUT)/image/context >$(OUTPUT)/image/id
+	$(Q)cid=$$($(PODMAN) create $(IMAGE)) && \
+		{ $(PODMAN) export "$$cid" | tar -x -C $(OUTPUT)/image/rootfs; st=$$?; \
+		  $(PODMAN) rm "$$cid" >/dev/null; exit $$st; }
 
 # What make install puts down, and that it works: one binary needing only
 # libc, a man page groff renders without a warning, the completion.

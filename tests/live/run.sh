@@ -28,6 +28,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 . "$ROOT/scripts/proc.sh"
 # shellcheck source=tests/live/flags.sh
 . "$HERE/flags.sh"
+# shellcheck source=tests/live/containers.sh
+. "$HERE/containers.sh"
 CHECK_JQ=$HERE/check.jq
 BACKEND=
 TRANSPORT=
@@ -619,6 +621,7 @@ main() {
 		run_pid_filter
 		run_connect_only
 		run_flag_suite
+		run_container_suite
 	fi
 	summary
 }

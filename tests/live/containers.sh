@@ -1,0 +1,848 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# The live checks of the container layer, sourced by run.sh (its
+# pass/fail/skip, start_tracer/stop_tracer, $TMP, BG_PIDS) after flags.sh
+# (free_port, cgexec_in):
+#
+#   ct-fields    cgroups named exactly as docker, containerd, CRI-O, podman,
+#                systemd-nspawn and LXC name theirs (systemd and cgroupfs
+#                drivers, the three QoS classes), a busybox nc server and a
+#                client in each: container.id, container.runtime, k8s.pod_uid,
+#                k8s.qos, cgroup.id and cgroup.path on the connect, accept and
+#                close events; "" for a host service, for podman's conmon
+#   ct-table     the CONTAINER column (-C, --fields container.id)
+#   ct-container --container PREFIX (a server already there, a client and a
+#                sub-cgroup made after tcptrace started), repeatable, a full
+#                name; an ambiguous and an unknown prefix fail
+#   ct-cgroup    --cgroup PATH relative, as cgroup.path shows it, absolute
+#   ct-runc      one real container: runc, a busybox rootfs, its own netns,
+#                cgroupsPath /docker/<id> (cgroupfs driver), a server in it
+#                and a client run by `runc exec`, traced with --container
+#   ct-manifest  deploy/daemonset.yaml through kubectl, offline (auto only)
+#   ct-daemonset the DaemonSet's container run by runc from a config.json made
+#                from that manifest (tests/live/daemonset-runc.jq): its
+#                capabilities, mounts, args and memory limit only; it traces
+#                a connection in another container, with the node name, and
+#                exits non-zero without CAP_BPF (auto only)
+#
+# Every cgroup made here is removed (after its processes are gone), also
+# when the run is interrupted.
+
+CT_ROOT=		# the cgroup2 mount
+CT_MOUNTED=		# the mount point if we mounted it
+CT_CGROUPS=		# directories we made, in order (removed in reverse)
+CT_RUNC_ROOT=		# runc's state directory (ours alone)
+CT_RUNC_IDS=		# runc containers to delete (and the cgroups runc made)
+CT_DEPLOY=		# deploy/ of the tree under test
+
+# ---- ids, cgroups ----
+
+ct_hex() {
+	od -An -N"$((($1 + 1) / 2))" -tx1 /dev/urandom | tr -d ' \n' | cut -c "1-$1"
+}
+
+# A pod uid: 8-4-4-4-12 hex.
+ct_uuid() {
+	local h
+
+	h=$(ct_hex 32)
+	echo "${h:0:8}-${h:8:4}-${h:12:4}-${h:16:4}-${h:20:12}"
+}
+
+# The cgroup2 mount: the first one, as tcptrace takes it; else one of our own.
+ct_cgroup2() {
+	local d
+
+	d=$(ct_hierarchies '^cgroup2$' | head -n 1)
+	if [ -n "$d" ] && [ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ]; then
+		echo "$d"
+		return 0
+	fi
+	d=$TMP/ct-cgroup2
+	mkdir -p "$d" && mount -t cgroup2 none "$d" 2>/dev/null || return 1
+	CT_MOUNTED=$d
+	echo "$d"
+}
+
+# mkdir -p under the cgroup2 mount, each directory made remembered.
+ct_mkcg() {
+	local rel=$1 part dir=$CT_ROOT
+
+	for part in ${rel//\// }; do
+		dir=$dir/$part
+		[ -d "$dir" ] && continue
+		mkdir "$dir" || return 1
+		CT_CGROUPS="$CT_CGROUPS $dir"
+	done
+}
+
+# Until no process is left in cgroup $1 (bounded): then rmdir works.
+ct_drain() {
+	for _ in $(seq 100); do
+		[ -s "$1/cgroup.procs" ] || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Deepest first. A directory that will not go is named, not fatal.
+ct_rm_cgroups() {
+	local list=$1 d out=
+
+	for d in $list; do
+		out="$d $out"
+	done
+	for d in $out; do
+		[ -d "$d" ] || continue
+		ct_drain "$d"
+		rmdir "$d" 2>/dev/null || echo "# note: could not remove cgroup $d"
+	done
+}
+
+ct_cleanup() {
+	local id pid
+
+	for pid in $BG_PIDS $CT_DS_PID; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	BG_PIDS=
+	for id in $CT_RUNC_IDS; do
+		ct_runc_remove "$id"
+	done
+	ct_rm_cgroups "$CT_CGROUPS"
+	CT_CGROUPS=
+	if [ -n "$CT_MOUNTED" ]; then
+		umount "$CT_MOUNTED" 2>/dev/null
+		CT_MOUNTED=
+	fi
+}
+
+# ---- the cases ----
+
+# ct_case NAME REL RUNTIME ID POD_UID QOS: a cgroup at REL below the
+# cgroup2 mount and what every event of a task in it must say.
+ct_case() {
+	local name=$1 rel=$2 dir=$CT_ROOT/$2
+
+	ct_mkcg "$rel" || { fail "ct: mkdir $dir"; return 1; }
+	echo "$dir" >"$TMP/ct.dir.$name"
+	jq -n -c --arg id "$4" --arg runtime "$3" --arg pod "$5" --arg qos "$6" \
+		--arg path "/$rel" --argjson cgid "$(stat -c %i "$dir")" \
+		'{id: $id, runtime: $runtime, pod_uid: $pod, qos: $qos, path: $path, cgid: $cgid}' \
+		>"$TMP/ct.want.$name"
+}
+
+ct_dir() { cat "$TMP/ct.dir.$1"; }
+
+# The cgroups every run uses, named as their runtimes name them. A and B
+# share an 8-digit prefix (the ambiguous one).
+ct_setup() {
+	local p u1 u2 u3 u4
+
+	p=$(ct_hex 8)
+	CT_A=${p}a$(ct_hex 55) CT_B=${p}b$(ct_hex 55) CT_PREFIX=$p
+	CT_C=$(ct_hex 64) CT_D=$(ct_hex 64) CT_E=$(ct_hex 64) CT_F=$(ct_hex 64) CT_G=$(ct_hex 64)
+	u1=$(ct_uuid) u2=$(ct_uuid) u3=$(ct_uuid) u4=$(ct_uuid)
+	CT_MACHINE=tctlive$$m CT_LXC1=tctlive$$l CT_LXC2=tctlive$$o
+	CT_NAMES="docker-scope docker-cgroupfs containerd-systemd crio-systemd containerd-cgroupfs
+		  cgroupfs-guaranteed podman podman-conmon nspawn lxc-payload lxc-cgroupfs host"
+	ct_case docker-scope "system.slice/docker-$CT_A.scope" docker "$CT_A" "" "" &&
+	ct_case docker-cgroupfs "docker/$CT_B" docker "$CT_B" "" "" &&
+	ct_case containerd-systemd "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${u1//-/_}.slice/cri-containerd-$CT_C.scope" \
+		containerd "$CT_C" "$u1" burstable &&
+	ct_case crio-systemd "kubepods.slice/kubepods-pod${u3//-/_}.slice/crio-$CT_D.scope" \
+		cri-o "$CT_D" "$u3" guaranteed &&
+	ct_case containerd-cgroupfs "kubepods/besteffort/pod$u2/$CT_E" containerd "$CT_E" "$u2" besteffort &&
+	ct_case cgroupfs-guaranteed "kubepods/pod$u4/$CT_G" containerd "$CT_G" "$u4" guaranteed &&
+	ct_case podman "machine.slice/libpod-$CT_F.scope" podman "$CT_F" "" "" &&
+	ct_case podman-conmon "machine.slice/libpod-conmon-$CT_F.scope" "" "" "" "" &&
+	ct_case nspawn "machine.slice/machine-$CT_MACHINE.scope" systemd-nspawn "$CT_MACHINE" "" "" &&
+	ct_case lxc-payload "lxc.payload.$CT_LXC1" lxc "$CT_LXC1" "" "" &&
+	ct_case lxc-cgroupfs "lxc/$CT_LXC2" lxc "$CT_LXC2" "" "" &&
+	ct_case host "system.slice/tcptrace-live-$$.service" "" "" "" ""
+}
+
+# ---- connections ----
+
+# Run the rest in cgroup directory $1 ("": where we are).
+ct_in() {
+	local cg=$1
+
+	shift
+	if [ -n "$cg" ]; then
+		cgexec_in "$cg" "$@"
+	else
+		"$@"
+	fi
+}
+
+# Until something listens on loopback port $1 (bounded).
+ct_listening() {
+	for _ in $(seq 100); do
+		ss -Htln "sport = :$1" | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# ct_server PORT CGROUP_DIR: a busybox nc listener for one connection, in
+# the background, listening when this returns; its pid in CT_SERVER (the
+# shell that moves itself into the cgroup execs nc: the pid is nc's).
+ct_server() {
+	if [ -n "$2" ]; then
+		sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$2" \
+			busybox nc -l -p "$1" >/dev/null </dev/null &
+	else
+		busybox nc -l -p "$1" >/dev/null </dev/null &
+	fi
+	CT_SERVER=$!
+	BG_PIDS="$BG_PIDS $CT_SERVER"
+	ct_listening "$1"
+}
+
+ct_client() {
+	ct_in "$2" bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; exec 3>&-" 2>/dev/null
+}
+
+# ct_pair PORT SERVER_DIR CLIENT_DIR: one connection, both ends done.
+ct_pair() {
+	ct_server "$1" "$2"
+	ct_client "$1" "$3"
+	wait_bounded "$CT_SERVER" 10
+}
+
+# ct_pair_case RUN PORT_FILE NAME [CLIENT_NAME]: a pair in case NAME's
+# cgroup (the client in CLIENT_NAME's); the port goes to $TMP/RUN.port.LABEL.
+ct_pair_case() {
+	local run=$1 label=$2 s=$3 c=${4:-$3} port
+
+	port=$(free_port) || { fail "$run: a free port"; return 1; }
+	echo "$port" >"$TMP/$run.port.$label"
+	ct_pair "$port" "$(ct_dir "$s")" "$(ct_dir "$c")"
+}
+
+# ---- judging ----
+
+# ct_judge RUN LABEL SERVER_WANT CLIENT_WANT: the events of the run on the
+# label's port, each side's against its expectation (a file of ct_case's
+# or "none": that side's events must not show).
+ct_judge() {
+	local run=$1 label=$2 port swant=null cwant=null verdict
+
+	port=$(cat "$TMP/$run.port.$label") || return
+	[ "$3" = none ] || swant=$(cat "$3")
+	[ "$4" = none ] || cwant=$(cat "$4")
+	verdict=$(jq -s -r --argjson p "$port" --argjson s "$swant" --argjson c "$cwant" '
+		def got: {id: .container.id, runtime: .container.runtime, pod_uid: .k8s.pod_uid,
+			  qos: .k8s.qos, path: .cgroup.path, cgid: .cgroup.id};
+		[.[] | select(.type != "lost") | select(.src.port == $p or .dst.port == $p)
+		 | (if .src.port == $p then "server" else "client" end) as $side
+		 | {kind: "\(.type):\($side)", want: (if $side == "server" then $s else $c end), got: got}]
+		as $ev
+		| ([if $s then "accept:server", "close:server" else empty end,
+		    if $c then "connect:client", "close:client" else empty end] | sort) as $kinds
+		| ($ev | map(.kind) | sort) as $have
+		| [$ev[] | select(.want != null and .got != .want) | . as $x
+		   | "\(.kind): " + ([$x.got | to_entries[] | select(.value != $x.want[.key])
+		   | "\(.key) \(.value | tojson), not \($x.want[.key] | tojson)"] | join(", "))] as $bad
+		| if $have == $kinds and ($bad | length) == 0 then
+			"ok " + (if $kinds == [] then "no event" else $kinds | join(" ") end)
+		  elif $have != $kinds then
+			"events \($have | join(" ")), want \($kinds | join(" "))"
+			+ (if ($bad | length) > 0 then "; " + ($bad | unique | join("; ")) else "" end)
+		  else ($bad | unique | join("; ")) end' "$TMP/$run.out" 2>&1)
+	case $verdict in
+	"ok "*) pass "$run: $label: ${verdict#ok }${5:+ ($5)}" ;;
+	*) fail "$run: $label${5:+ ($5)}: $verdict" ;;
+	esac
+}
+
+ct_want() { echo "$TMP/ct.want.$1"; }
+
+# ---- the runs ----
+
+# Every runtime's cgroup, one pair each (server and client in it), then a
+# host client to a container's server: the fields on both sides.
+ct_run_fields() {
+	local run=ct-fields name want
+
+	start_tracer "$run" || return
+	for name in $CT_NAMES; do
+		ct_pair_case "$run" "$name" "$name"
+	done
+	ct_pair_case "$run" cross docker-scope host
+	sleep 0.6
+	stop_tracer "$run"
+	for name in $CT_NAMES; do
+		want=$(jq -r '"\(.runtime) \(.id[0:12]) \(.pod_uid) \(.qos)" | gsub("  +"; " ") | gsub("^ | $"; "")' "$(ct_want "$name")")
+		ct_judge "$run" "$name" "$(ct_want "$name")" "$(ct_want "$name")" "${want:-host: all \"\"}"
+	done
+	ct_judge "$run" cross "$(ct_want docker-scope)" "$(ct_want host)" \
+		"server in docker $CT_A, client on the host"
+	if jq -s -e 'map(select(.type != "lost")) | length > 0 and
+		all(.[]; (.container // {} | keys) == ["id", "runtime"] and (.k8s // {} | keys) == ["pod_uid", "qos"]
+			and (.cgroup.id | type) == "number" and (.cgroup.path | type) == "string")' \
+		"$TMP/$run.out" >/dev/null; then
+		pass "$run: every event has container.{id,runtime}, k8s.{pod_uid,qos}, cgroup.{id,path}"
+	else
+		fail "$run: every event has container.{id,runtime}, k8s.{pod_uid,qos}, cgroup.{id,path}"
+	fi
+}
+
+# The table's CONTAINER column: header, a container's short id, "-" or
+# nothing recognisable for the host.
+ct_table_case() {
+	local run=$1 port_c port_h out=$TMP/$1.table col row_c row_h
+
+	shift
+	if ! port_c=$(free_port) || ! port_h=$(free_port); then
+		fail "$run: free ports"
+		return
+	fi
+	env --default-signal=INT,TERM "$TCPTRACE" --backend "$BACKEND" \
+		${TRANSPORT:+--transport "$TRANSPORT"} "$@" >"$out" 2>"$TMP/$run.err" &
+	TRACER_PID=$!
+	until grep -qsxF "$READY_LINE" "$TMP/$run.err" || ! alive "$TRACER_PID"; do sleep 0.1; done
+	if ! alive "$TRACER_PID"; then
+		wait "$TRACER_PID"
+		fail "$run: tcptrace $* exited with $? before ready; stderr:"
+		detail "$TMP/$run.err"
+		TRACER_PID=
+		return
+	fi
+	ct_pair "$port_c" "$(ct_dir docker-scope)" "$(ct_dir docker-scope)"
+	ct_pair "$port_h" "$(ct_dir host)" "$(ct_dir host)"
+	sleep 0.6
+	kill -INT "$TRACER_PID"
+	wait_bounded "$TRACER_PID" 10
+	TRACER_PID=
+	col=$(head -n 1 "$out" | awk '{ for (i = 1; i <= NF; i++) if ($i == "CONTAINER") print i }')
+	if [ -z "$col" ]; then
+		fail "$run: $*: a CONTAINER column (header: $(head -n 1 "$out"))"
+		return
+	fi
+	pass "$run: $*: the header has CONTAINER (column $col): $(head -n 1 "$out")"
+	row_c=$(grep -F ":$port_c" "$out" | awk -v c="$col" '{ print $c }' | sort -u | tr '\n' ' ')
+	row_h=$(grep -F ":$port_h" "$out" | awk -v c="$col" '{ print $c }' | sort -u | tr '\n' ' ')
+	if [ "$row_c" = "${CT_A:0:12} " ]; then
+		pass "$run: $*: a docker container's rows show ${CT_A:0:12}"
+	else
+		fail "$run: $*: a docker container's rows show ${CT_A:0:12} (got: '$row_c'):"
+		detail "$out"
+	fi
+	if [ -n "$row_h" ] && ! echo "$row_h" | grep -qE '[0-9a-f]{12}'; then
+		pass "$run: $*: a host process's rows show no id ($row_h)"
+	else
+		fail "$run: $*: a host process's rows show no id (got: '$row_h')"
+	fi
+}
+
+ct_run_table() {
+	ct_table_case ct-table -C
+	ct_table_case ct-table-fields --fields type,container.id
+}
+
+# --container A's 12-digit prefix: a server of A's started before tcptrace,
+# a client started after it, a sub-cgroup of A made after it; nothing from
+# B (A's 8-digit prefix), a containerd container, the host.
+ct_run_container_prefix() {
+	local run=ct-container port sub pre
+
+	port=$(free_port) || { fail "$run: a free port"; return; }
+	echo "$port" >"$TMP/$run.port.before"
+	ct_server "$port" "$(ct_dir docker-scope)" || { fail "$run: a server in A"; return; }
+	pre=$CT_SERVER
+	start_tracer "$run" --container "${CT_A:0:12}" || return
+	ct_client "$port" "$(ct_dir docker-scope)"
+	wait_bounded "$pre" 10
+	sub=system.slice/docker-$CT_A.scope/tcptrace-sub
+	ct_mkcg "$sub" && echo "$CT_ROOT/$sub" >"$TMP/ct.dir.sub"
+	jq -c --arg path "/$sub" --argjson cgid "$(stat -c %i "$CT_ROOT/$sub")" \
+		'.path = $path | .cgid = $cgid' "$(ct_want docker-scope)" >"$(ct_want sub)"
+	ct_pair_case "$run" sub sub
+	ct_pair_case "$run" B docker-cgroupfs
+	ct_pair_case "$run" C containerd-systemd
+	ct_pair_case "$run" host host
+	sleep 0.6
+	stop_tracer "$run"
+	ct_judge "$run" before "$(ct_want docker-scope)" "$(ct_want docker-scope)" \
+		"server in A since before tcptrace, client after"
+	ct_judge "$run" sub "$(ct_want sub)" "$(ct_want sub)" "a cgroup made in A after tcptrace started"
+	ct_judge "$run" B none none "docker $CT_B: same 8-digit prefix"
+	ct_judge "$run" C none none "containerd"
+	ct_judge "$run" host none none "host"
+}
+
+# Repeatable, and a name: --container MACHINE --container C-prefix.
+ct_run_container_multi() {
+	local run=ct-container-multi
+
+	start_tracer "$run" --container "$CT_MACHINE" --container "${CT_C:0:16}" || return
+	ct_pair_case "$run" nspawn nspawn
+	ct_pair_case "$run" C containerd-systemd
+	ct_pair_case "$run" lxc lxc-payload
+	ct_pair_case "$run" A docker-scope
+	sleep 0.6
+	stop_tracer "$run"
+	ct_judge "$run" nspawn "$(ct_want nspawn)" "$(ct_want nspawn)" "--container $CT_MACHINE"
+	ct_judge "$run" C "$(ct_want containerd-systemd)" "$(ct_want containerd-systemd)" "--container ${CT_C:0:16}"
+	ct_judge "$run" lxc none none "lxc"
+	ct_judge "$run" A none none "docker"
+}
+
+# ct_refused RUN WHAT ARGS...: tcptrace must exit at once, 1 or 2, one line
+# on stderr naming the value (the last argument), nothing on stdout.
+ct_refused() {
+	local run=$1 what=$2 pid lines value
+
+	shift 2
+	value=${*: -1}
+	env --default-signal=INT,TERM "$TCPTRACE" --json --backend "$BACKEND" \
+		${TRANSPORT:+--transport "$TRANSPORT"} "$@" >"$TMP/$run.out" 2>"$TMP/$run.err" &
+	pid=$!
+	TRACER_PID=$pid
+	if ! wait_bounded "$pid" 20; then
+		TRACER_PID=
+		fail "$run: $* ($what) exits by itself (it kept running)"
+		return
+	fi
+	TRACER_PID=
+	lines=$(grep -c '' "$TMP/$run.err")
+	if { [ "$WAIT_RC" = 2 ] || [ "$WAIT_RC" = 1 ]; } && [ "$lines" = 1 ] && [ ! -s "$TMP/$run.out" ] &&
+	   grep -qF -- "$value" "$TMP/$run.err"; then
+		pass "$run: $* ($what): exit $WAIT_RC, one line: $(cat "$TMP/$run.err")"
+	else
+		fail "$run: $* ($what): exit 1 or 2, one line on stderr naming $value, nothing on stdout (got exit $WAIT_RC, $lines lines):"
+		detail "$TMP/$run.err" "$TMP/$run.out"
+	fi
+}
+
+ct_run_container_bad() {
+	ct_refused ct-container-ambiguous "prefix of $CT_A and $CT_B" --container "$CT_PREFIX"
+	ct_refused ct-container-unknown "no such container" --container "$(ct_hex 12)"
+	ct_refused ct-cgroup-unknown "no such cgroup" --cgroup "tcptrace-live-$$-none"
+}
+
+# --cgroup: relative to the mount, as cgroup.path shows it, absolute.
+ct_run_cgroup() {
+	local run
+
+	run=ct-cgroup-relative
+	start_tracer "$run" --cgroup kubepods.slice || return
+	ct_pair_case "$run" C containerd-systemd
+	ct_pair_case "$run" D crio-systemd
+	ct_pair_case "$run" E containerd-cgroupfs
+	ct_pair_case "$run" A docker-scope
+	sleep 0.6
+	stop_tracer "$run"
+	ct_judge "$run" C "$(ct_want containerd-systemd)" "$(ct_want containerd-systemd)" "burstable pod"
+	ct_judge "$run" D "$(ct_want crio-systemd)" "$(ct_want crio-systemd)" "guaranteed pod"
+	ct_judge "$run" E none none "cgroupfs pod: kubepods/, not kubepods.slice/"
+	ct_judge "$run" A none none "docker"
+
+	run=ct-cgroup-path
+	start_tracer "$run" --cgroup /kubepods/besteffort || return
+	ct_pair_case "$run" E containerd-cgroupfs
+	ct_pair_case "$run" G cgroupfs-guaranteed
+	ct_pair_case "$run" C containerd-systemd
+	sleep 0.6
+	stop_tracer "$run"
+	ct_judge "$run" E "$(ct_want containerd-cgroupfs)" "$(ct_want containerd-cgroupfs)" "besteffort pod"
+	ct_judge "$run" G none none "guaranteed pod: kubepods/pod*, not kubepods/besteffort/"
+	ct_judge "$run" C none none "kubepods.slice"
+
+	run=ct-cgroup-absolute
+	start_tracer "$run" --cgroup "$CT_ROOT/kubepods" || return
+	ct_pair_case "$run" E containerd-cgroupfs
+	ct_pair_case "$run" G cgroupfs-guaranteed
+	ct_pair_case "$run" D crio-systemd
+	sleep 0.6
+	stop_tracer "$run"
+	ct_judge "$run" E "$(ct_want containerd-cgroupfs)" "$(ct_want containerd-cgroupfs)" "besteffort pod"
+	ct_judge "$run" G "$(ct_want cgroupfs-guaranteed)" "$(ct_want cgroupfs-guaranteed)" "guaranteed pod"
+	ct_judge "$run" D none none "kubepods.slice"
+}
+
+# ---- runc ----
+
+# The busybox rootfs: build/containers/busybox once (never committed); a
+# copy in $TMP where build/ is read-only (the QEMU guest).
+ct_busybox_rootfs() {
+	local dir=$ROOT/build/containers/busybox a
+
+	if [ ! -x "$dir/bin/nc" ] || [ /bin/busybox -nt "$dir/bin/busybox" ]; then
+		if ! mkdir -p "$dir.new" 2>/dev/null; then
+			dir=$TMP/busybox-rootfs
+			mkdir -p "$dir.new" || return 1
+		fi
+		rm -rf "$dir.new"
+		mkdir -p "$dir.new/bin" "$dir.new/proc" "$dir.new/dev" "$dir.new/sys" "$dir.new/tmp" \
+			"$dir.new/etc" || return 1
+		cp /bin/busybox "$dir.new/bin/busybox" || return 1
+		for a in $(/bin/busybox --list); do
+			[ "$a" = busybox ] || ln -s busybox "$dir.new/bin/$a"
+		done
+		rm -rf "$dir"
+		mv "$dir.new" "$dir" || return 1
+	fi
+	echo "$dir"
+}
+
+# The mount points of the cgroup hierarchies, in mount order: of type $1
+# (cgroup2, cgroup), or of both (v1 controllers and v2).
+ct_hierarchies() {
+	awk -v want="${1:-^cgroup2?$}" '{
+		for (i = 7; i < NF; i++)
+			if ($i == "-") { if ($(i + 1) ~ want) print $5; break }
+	}' /proc/self/mountinfo
+}
+
+# ct_runc_track NAME CGROUPS_PATH: before runc makes container NAME in
+# cgroup CGROUPS_PATH (cgroupfs driver: that path in every hierarchy),
+# remember it and the directories that do not exist yet, to remove.
+ct_runc_track() {
+	local name=$1 rel=${2#/} h part dir
+
+	CT_RUNC_IDS="$CT_RUNC_IDS $name"
+	: >"$TMP/runc-dirs.$name"
+	for h in $(ct_hierarchies); do
+		dir=$h
+		for part in ${rel//\// }; do
+			dir=$dir/$part
+			[ -d "$dir" ] || echo "$dir" >>"$TMP/runc-dirs.$name"
+		done
+	done
+}
+
+# Kill and delete runc container $1, then the cgroup directories made for it.
+ct_runc_remove() {
+	local name=$1 id
+
+	ct_runc kill "$name" KILL 2>/dev/null
+	ct_runc delete --force "$name" 2>/dev/null
+	[ -f "$TMP/runc-dirs.$name" ] && ct_rm_cgroups "$(cat "$TMP/runc-dirs.$name")"
+	rm -f "$TMP/runc-dirs.$name"
+	CT_RUNC_IDS=$(for id in $CT_RUNC_IDS; do [ "$id" = "$name" ] || printf '%s ' "$id"; done)
+}
+
+# runc with our own state directory.
+ct_runc() {
+	runc --root "$CT_RUNC_ROOT" "$@"
+}
+
+# Wait (bounded) until runc container $1 is stopped or gone.
+ct_runc_wait_stopped() {
+	local st
+
+	for _ in $(seq 200); do
+		st=$(ct_runc state "$1" 2>/dev/null | jq -r .status 2>/dev/null)
+		[ "$st" = stopped ] || [ -z "$st" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# The config.json of a busybox container: own pid, mount, uts, ipc and
+# network namespaces (lo brought up inside), no user namespace and no
+# rlimits (both refused here), cgroupsPath $3 with the cgroupfs driver.
+ct_busybox_config() {
+	local rootfs=$1 script=$2 cgpath=$3
+
+	jq -n --arg rootfs "$rootfs" --arg script "$script" --arg cg "$cgpath" '
+	["CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_KILL"] as $caps
+	| {ociVersion: "1.0.2",
+	   process: {terminal: false, user: {uid: 0, gid: 0}, cwd: "/",
+		     args: ["sh", "-c", $script], env: ["PATH=/bin"],
+		     capabilities: {bounding: $caps, effective: $caps, permitted: $caps},
+		     noNewPrivileges: true},
+	   root: {path: $rootfs, readonly: true},
+	   hostname: "tct-busybox",
+	   mounts: [
+	     {destination: "/proc", type: "proc", source: "proc"},
+	     {destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+	     {destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777"]},
+	     {destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]}],
+	   linux: {namespaces: [{type: "pid"}, {type: "network"}, {type: "ipc"}, {type: "uts"}, {type: "mount"}],
+		   cgroupsPath: $cg,
+		   maskedPaths: ["/proc/kcore", "/proc/keys", "/sys/firmware"],
+		   readonlyPaths: ["/proc/sys", "/proc/sysrq-trigger"]}}'
+}
+
+# One real container: `runc create` (its cgroup /docker/<id> exists), then
+# tcptrace --container <prefix>, then `runc start` (a server: busybox nc on
+# 8080 of the container's own loopback) and `runc exec` (the client). Every
+# event of it carries its cgroup; a host pair does not show.
+ct_run_runc() {
+	local run=ct-runc rootfs id name bundle cgdir port pid netns want
+
+	if ! command -v runc >/dev/null; then
+		skip "$run: needs runc"
+		return
+	fi
+	if ! rootfs=$(ct_busybox_rootfs); then
+		fail "$run: a busybox rootfs"
+		return
+	fi
+	id=$(ct_hex 64) name=tcptrace-live-$$-runc bundle=$TMP/$run
+	mkdir -p "$bundle"
+	ct_busybox_config "$rootfs" 'ip link set lo up && exec nc -l -p 8080 </dev/null >/dev/null' \
+		"/docker/$id" >"$bundle/config.json"
+	ct_runc_track "$name" "/docker/$id"
+	if ! ct_runc create --bundle "$bundle" "$name" </dev/null >"$TMP/$run.runc" 2>&1; then
+		# The one case a guest may not run: say why.
+		skip "$run: runc create failed here: $(tail -n 1 "$TMP/$run.runc")"
+		ct_runc_remove "$name"
+		return
+	fi
+	pid=$(ct_runc state "$name" | jq -r .pid)
+	cgdir=$CT_ROOT/docker/$id
+	if [ "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" = "/docker/$id" ]; then
+		pass "$run: runc put the container in cgroup /docker/$id (cgroupfs driver)"
+	else
+		fail "$run: runc put the container in cgroup /docker/$id (got: $(tr '\n' ' ' <"/proc/$pid/cgroup"))"
+	fi
+	netns=$(stat -L -c %i "/proc/$pid/ns/net")
+	jq -n -c --arg id "$id" --arg path "/docker/$id" --argjson cgid "$(stat -c %i "$cgdir")" \
+		'{id: $id, runtime: "docker", pod_uid: "", qos: "", path: $path, cgid: $cgid}' >"$(ct_want runc)"
+	start_tracer "$run" --container "${id:0:12}" || { ct_runc_remove "$name"; return; }
+	ct_runc start "$name" >>"$TMP/$run.runc" 2>&1 || fail "$run: runc start"
+	# shellcheck disable=SC2016 # the container's sh expands it
+	if ct_runc exec "$name" sh -c \
+		'for i in $(seq 100); do netstat -ltn | grep -q ":8080 " && break; sleep 0.05; done; echo hello | nc 127.0.0.1 8080' \
+		</dev/null >>"$TMP/$run.runc" 2>&1; then
+		pass "$run: runc exec: a client in the container connected to its server"
+	else
+		fail "$run: runc exec: a client in the container connected to its server:"
+		detail "$TMP/$run.runc"
+	fi
+	ct_runc_wait_stopped "$name" || fail "$run: the container ends after its one connection"
+	port=$(free_port) && echo "$port" >"$TMP/$run.port.host" && ct_pair "$port" "$(ct_dir host)" "$(ct_dir host)"
+	sleep 0.6
+	stop_tracer "$run"
+	ct_runc_remove "$name"
+	echo 8080 >"$TMP/$run.port.container"
+	ct_judge "$run" container "$(ct_want runc)" "$(ct_want runc)" "runc, --container ${id:0:12}"
+	ct_judge "$run" host none none "host"
+	want=$(jq -s -c --argjson n "$netns" '[.[] | select(.type != "lost") | select(.netns_id != $n)] | length' "$TMP/$run.out")
+	if [ "$want" = 0 ] && [ -s "$TMP/$run.out" ]; then
+		pass "$run: its events are in the container's network namespace ($netns)"
+	else
+		fail "$run: its events are in the container's network namespace ($netns): $want not"
+	fi
+	sed 's/^/#   /' "$TMP/$run.out" | head -n 3
+}
+
+# ---- the DaemonSet ----
+
+# The manifest, offline: kubectl reads it locally (label --local: as
+# written) and through the typed API objects (set env --local converts to
+# apps/v1 DaemonSet and back, dropping any field the API does not know):
+# every value written must survive. The typed JSON is $TMP/ds.json.
+ct_run_manifest() {
+	local run=ct-manifest yaml=$CT_DEPLOY/daemonset.yaml lost
+
+	if ! command -v kubectl >/dev/null; then
+		skip "$run: needs kubectl"
+		return 1
+	fi
+	if ! kubectl label --local -f "$yaml" -o json tcptrace-check=1 >"$TMP/ds.raw.json" 2>"$TMP/$run.err" ||
+	   ! kubectl set env --local -f "$yaml" -o json TCPTRACE_CHECK=1 >"$TMP/ds.typed.json" 2>>"$TMP/$run.err"; then
+		fail "$run: kubectl reads $yaml offline:"
+		detail "$TMP/$run.err"
+		return 1
+	fi
+	pass "$run: kubectl reads $yaml offline ($(kubectl version --client 2>/dev/null | head -n 1))"
+	lost=$(jq -n -r --slurpfile raw "$TMP/ds.raw.json" --slurpfile typed "$TMP/ds.typed.json" '
+		$raw[0] | del(.metadata.labels["tcptrace-check"]) | [paths(scalars) as $p
+		| select(($typed[0] | getpath($p)) != getpath($p)) | $p | map(tostring) | join(".")] | join(", ")')
+	if [ -z "$lost" ]; then
+		pass "$run: every field is one of apps/v1 DaemonSet's (none lost in the typed round trip)"
+	else
+		fail "$run: every field is one of apps/v1 DaemonSet's; not: $lost"
+	fi
+	jq 'del(.spec.template.spec.containers[].env[] | select(.name == "TCPTRACE_CHECK"))
+	    | del(.metadata.labels["tcptrace-check"])' "$TMP/ds.typed.json" >"$TMP/ds.json"
+	# What the runc run below relies on, stated once more as a check.
+	local f
+	while IFS= read -r f; do
+		if jq -e "$f" "$TMP/ds.json" >/dev/null 2>&1; then
+			pass "$run: $f"
+		else
+			fail "$run: $f"
+		fi
+	done <<'JQ'
+.kind == "DaemonSet" and .apiVersion == "apps/v1"
+.spec.template.spec.hostPID == true and (.spec.template.spec.hostNetwork // false) == false
+.spec.template.spec.containers | length == 1
+.spec.template.spec.containers[0].securityContext | .privileged != true and .allowPrivilegeEscalation == false and .readOnlyRootFilesystem == true and .capabilities.drop == ["ALL"]
+.spec.template.spec.containers[0].securityContext.capabilities.add | sort == ["BPF", "DAC_READ_SEARCH", "PERFMON"]
+.spec.template.spec as $p | [$p.containers[0].volumeMounts[] as $m | $m.readOnly == true and ([$p.volumes[] | select(.name == $m.name and .hostPath.path == $m.mountPath)] | length == 1)] | all
+[.spec.template.spec.volumes[].hostPath.path] | sort == ["/sys/fs/cgroup", "/sys/kernel/btf", "/sys/kernel/tracing"]
+.spec.template.spec.containers[0] | (.command + .args) as $a | ($a | index(["--json"])) != null and ($a | index(["--node", "$(NODE_NAME)"])) != null
+.spec.template.spec.containers[0].env[] | select(.name == "NODE_NAME") | .valueFrom.fieldRef.fieldPath == "spec.nodeName"
+.spec.template.spec.tolerations | any(.operator == "Exists" and (.key // "") == "" and (.effect // "") == "")
+.spec.template.spec.containers[0].resources | .requests.memory and .limits.memory and .requests.cpu
+(.spec.template.spec.containers[0].livenessProbe // .spec.template.spec.containers[0].readinessProbe) == null
+JQ
+}
+
+# The image's rootfs (make image puts it in build/image/rootfs) when its
+# binary is the one under test; else the binary alone: a FROM-scratch image
+# holds nothing else.
+ct_ds_rootfs() {
+	local dir=$TMP/ds-rootfs img=$ROOT/build/image/rootfs
+
+	mkdir -p "$dir"
+	if [ -x "$img/tcptrace" ] && cmp -s "$img/tcptrace" "$TCPTRACE"; then
+		cp -a "$img/." "$dir/" && echo "image" && return 0
+	fi
+	cp "$TCPTRACE" "$dir/tcptrace" && echo "binary"
+}
+
+# Start the DaemonSet's container of bundle $1 as NAME $2; sets CT_DS_PID
+# (the `runc run` in the foreground, whose status is the container's).
+ct_ds_start() {
+	ct_runc run --bundle "$1" "$2" </dev/null >"$1/out" 2>"$1/err" &
+	CT_DS_PID=$!
+}
+
+ct_run_daemonset() {
+	local run=ct-daemonset rootfs_kind bundle name id pod node cg deadline st pid
+	local rss peak limit want port
+
+	if ! command -v runc >/dev/null; then
+		skip "$run: needs runc"
+		return
+	fi
+	bundle=$TMP/$run
+	mkdir -p "$bundle"
+	if ! rootfs_kind=$(ct_ds_rootfs); then
+		fail "$run: a rootfs"
+		return
+	fi
+	if [ "$rootfs_kind" = image ]; then
+		pass "$run: rootfs: the image's (build/image/rootfs from make image), its binary the one under test"
+	else
+		skip "$run: the image's rootfs (build/image/rootfs: make image); the binary alone instead"
+	fi
+	id=$(ct_hex 64) pod=$(ct_uuid) node=tct-node-$$ name=tcptrace-live-$$-ds
+	cg=/kubepods/burstable/pod$pod/$id
+	if ! jq -f "$HERE/daemonset-runc.jq" --arg rootfs "$TMP/ds-rootfs" --arg node "$node" \
+		--arg cgroupsPath "$cg" "$TMP/ds.json" >"$bundle/config.json" 2>"$TMP/$run.err"; then
+		fail "$run: config.json from the manifest:"
+		detail "$TMP/$run.err"
+		return
+	fi
+	pass "$run: config.json from the manifest: $(jq -c '{args: .process.args, caps: .process.capabilities.effective, ns: [.linux.namespaces[].type], ro: [.mounts[] | select(.options | index("ro")) | .destination], memory: .linux.resources.memory.limit}' "$bundle/config.json")"
+	ct_runc_track "$name" "$cg"
+	ct_ds_start "$bundle" "$name"
+	deadline=$((SECONDS + READY_TIMEOUT))
+	while ! grep -qsxF "$READY_LINE" "$bundle/err" && alive "$CT_DS_PID" && [ $SECONDS -lt $deadline ]; do
+		sleep 0.1
+	done
+	if ! grep -qsxF "$READY_LINE" "$bundle/err"; then
+		fail "$run: tcptrace in the DaemonSet's container is ready:"
+		detail "$bundle/err"
+		ct_cleanup_ds "$name"
+		return
+	fi
+	pass "$run: tcptrace in the DaemonSet's container (runc, hostPID, those capabilities only) is ready"
+	pid=$(ct_runc state "$name" | jq -r .pid)
+	ct_pair_case "$run" C containerd-systemd
+	ct_pair_case "$run" host host
+	sleep 1
+	rss=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+	peak=$(ct_memory_peak "$cg")
+	limit=$(jq -r '.linux.resources.memory.limit // empty' "$bundle/config.json")
+	ct_runc kill "$name" TERM
+	if wait_bounded "$CT_DS_PID" 10 && [ "$WAIT_RC" = 0 ]; then
+		pass "$run: SIGTERM (what the kubelet sends) ends it with status 0"
+	else
+		fail "$run: SIGTERM (what the kubelet sends) ends it with status 0 (got $WAIT_RC)"
+	fi
+	cp "$bundle/out" "$TMP/$run.out"
+	ct_judge "$run" C "$(ct_want containerd-systemd)" "$(ct_want containerd-systemd)" "a pod's container, traced from the DaemonSet's"
+	ct_judge "$run" host "$(ct_want host)" "$(ct_want host)" "host"
+	want=$(jq -s -r --arg n "$node" 'map(select(.type != "lost")) | "\(length) \(map(select(.node != $n)) | length)"' "$TMP/$run.out")
+	if [ "${want% *}" -gt 0 ] && [ "${want#* }" = 0 ]; then
+		pass "$run: every event (${want% *}) has node \"$node\" (--node \$(NODE_NAME) from spec.nodeName)"
+	else
+		fail "$run: every event has node \"$node\" (events, without it: $want)"
+	fi
+	if [ -n "$peak" ] && [ -n "$limit" ] && [ "$peak" -lt "$limit" ]; then
+		pass "$run: memory: the container's peak $((peak / 1024)) KiB (tcptrace's peak RSS ${rss:-?} KiB) under the limit $((limit / 1024)) KiB"
+	elif [ -z "$peak" ]; then
+		skip "$run: memory: no memory peak in the container's cgroup here (tcptrace's peak RSS ${rss:-?} KiB)"
+	else
+		fail "$run: memory: the container's peak $peak bytes under the limit $limit"
+	fi
+	sed 's/^/#   /' "$TMP/$run.out" | grep -F "$(cat "$TMP/$run.port.C")" | head -n 2
+	ct_cleanup_ds "$name"
+
+	# Without CAP_BPF: exit non-zero, one line naming it; the kubelet
+	# restarts a container that exits, and that is its liveness check.
+	run=ct-daemonset-nocap
+	jq '.process.capabilities |= with_entries(.value -= ["CAP_BPF"])' "$bundle/config.json" >"$bundle/config.nocap"
+	mv "$bundle/config.nocap" "$bundle/config.json"
+	ct_runc_track "$name" "$cg"
+	ct_ds_start "$bundle" "$name"
+	if wait_bounded "$CT_DS_PID" 30 && [ "$WAIT_RC" != 0 ] && [ "$(grep -vc '^time=' "$bundle/err")" = 1 ] &&
+	   grep -q CAP_BPF "$bundle/err"; then
+		pass "$run: without CAP_BPF it exits $WAIT_RC at once, one line: $(grep -v '^time=' "$bundle/err")"
+	else
+		fail "$run: without CAP_BPF it exits non-zero at once, one line naming CAP_BPF (got $WAIT_RC):"
+		detail "$bundle/err"
+	fi
+	ct_cleanup_ds "$name"
+}
+
+ct_cleanup_ds() {
+	ct_runc kill "$1" KILL 2>/dev/null
+	[ -n "$CT_DS_PID" ] && wait_bounded "$CT_DS_PID" 10
+	CT_DS_PID=
+	ct_runc_remove "$1"
+}
+
+# The peak memory of cgroup $1's container in bytes: cgroup v2's
+# memory.peak, or the v1 memory controller's max_usage_in_bytes (hybrid).
+ct_memory_peak() {
+	local h
+
+	if [ -r "$CT_ROOT$1/memory.peak" ]; then
+		cat "$CT_ROOT$1/memory.peak"
+		return
+	fi
+	for h in $(ct_hierarchies); do
+		if [ -r "$h$1/memory.max_usage_in_bytes" ]; then
+			cat "$h$1/memory.max_usage_in_bytes"
+			return
+		fi
+	done
+}
+
+run_container_suite() {
+	if ! CT_ROOT=$(ct_cgroup2); then
+		skip "ct: needs cgroup v2 (none mounted, and mounting one failed)"
+		return
+	fi
+	CT_DEPLOY=$ROOT/deploy
+	CT_RUNC_ROOT=$TMP/runc
+	trap 'ct_cleanup; cleanup' EXIT
+	echo "# containers: cgroup2 at $CT_ROOT"
+	if ct_setup; then
+		ct_run_fields
+		ct_run_table
+		ct_run_container_prefix
+		ct_run_container_multi
+		ct_run_container_bad
+		ct_run_cgroup
+		ct_run_runc
+		if [ "$BACKEND" = auto ]; then
+			ct_run_manifest && ct_run_daemonset
+		fi
+	fi
+	ct_cleanup
+	trap cleanup EXIT
+}
