@@ -409,8 +409,8 @@ static void test_unknown_and_missing(void **state)
 	PARSE_ERR("tcptrace: option '--pid' requires an argument\n", "--pid");
 	PARSE_ERR("tcptrace: option '--timeout' requires an argument\n", "-j", "--timeout");
 	PARSE_ERR("tcptrace: option '--json' doesn't allow an argument\n", "--json=1");
-	PARSE_ERR("tcptrace: option '--co' is ambiguous; possibilities: '--connect-only' '--comm'\n",
-		  "--co");
+	PARSE_ERR("tcptrace: option '--con' is ambiguous; possibilities: '--containers' '--connect-only' '--container'\n",
+		  "--con");
 }
 
 /* The flags a bcc or Inspektor Gadget user types. */
