@@ -24,7 +24,9 @@ MAKEFLAGS += --no-print-directory
 endif
 
 CFLAGS ?= -g -O2
-CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -MMD -MP \
+# override: a CFLAGS given on the command line (as unit-asan and fuzz do)
+# replaces -g -O2 only, not what the build needs.
+override CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -MMD -MP \
 	  -Iinclude -Isrc -I$(OUTPUT) -DTCPTRACE_VERSION='"$(VERSION)"'
 # One self-contained binary by default: libbpf, libelf and zlib linked
 # statically (Debian's -dev packages ship the .a files). DYNAMIC=1 links
@@ -50,9 +52,12 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_HELPER := $(OUTPUT)/tests/tcpcase
 
 BUILD_DEPS := clang llvm gcc make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils
+# libclang-rt-dev: the sanitizer runtimes of Debian's default clang
+# (libclang-rt-14-dev on Debian 12), which clang only recommends.
+TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils \
+	     libclang-rt-dev
 
-.PHONY: all clean install test unit live vmtest deps test-deps vmlinux
+.PHONY: all clean install test unit unit-asan live vmtest deps test-deps vmlinux
 .DELETE_ON_ERROR:
 
 all: tcptrace
@@ -87,10 +92,22 @@ $(LIVE_HELPER): tests/live/tcpcase.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-test: unit live vmtest
+test: unit unit-asan live vmtest
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
+
+# The sanitizer build: every library object and test rebuilt by clang with
+# the flags, in a folder of its own under $(OUTPUT), never mixed with the
+# normal build's objects. Any finding fails the run: ASan's always, UBSan's
+# through -fno-sanitize-recover.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	   UBSAN_OPTIONS=print_stacktrace=1
+
+# The unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+unit-asan:
+	$(Q)$(SAN_ENV) $(MAKE) OUTPUT=$(OUTPUT)/asan CC=$(CLANG) CFLAGS='-g -O1 $(SAN_FLAGS)' unit
 
 # The live suite on this kernel: both tracepoint forms, each with both
 # transports, and auto (which must pick tp_btf where kprobes and fentry are
