@@ -77,7 +77,7 @@ const struct field fields[] = {
 	{ FIELD("dst.proto_raw", UINT, CONST), .text = "6" },
 	{ FIELD("error", ERRNO, ERRNO), MEMBER(ev.error),
 	  COLUMN("ERROR", 10, 12, LEFT, ERRNO) },
-	{ FIELD("error_raw", UINT, INT), MEMBER(ev.error) },
+	{ FIELD("error_raw", INT, INT), MEMBER(ev.error) },
 	{ FIELD("fd", INT, INT), MEMBER(ev.proc.fd),
 	  COLUMN("FD", 9, 7, LEFT, FD) },
 	{ FIELD("accept_fd", INT, INT), MEMBER(ev.accept_fd) },

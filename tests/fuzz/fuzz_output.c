@@ -144,7 +144,7 @@ static size_t u8_put(char *p, uint32_t c)
 #define JSON_KEY_MAX 96
 #define JSON_LEAVES 64
 #define JSON_PATH_MAX 256
-#define JSON_STR_MAX 256
+#define JSON_STR_MAX 2048	/* cgroup.path: 255 bytes, each up to 3 as U+FFFD */
 
 enum leaf_type {
 	LEAF_STRING,
@@ -684,6 +684,15 @@ static const char *value_check(const struct leaf *l, const struct field *f,
 	time_t t;
 	size_t len;
 
+	/* A field its type never holds is printed as its zero (fields.h). */
+	if (f->types && !(f->types & TYPE_BIT(rec->ev.type))) {
+		if (f->kind == FIELD_BOOL)
+			return l->type == LEAF_FALSE ? NULL : "a flag of another type that is not false";
+		if (field_kind_is_string(f->kind))
+			return string_is(l, "", 0) ? NULL : "a string of another type that is not empty";
+		return l->type == LEAF_NUMBER && number_is(l, false, 0) ? NULL :
+		       "a number of another type that is not 0";
+	}
 	switch (f->value) {
 	case VALUE_TIME:
 		u = member_u(rec, f);
@@ -727,7 +736,14 @@ static const char *value_check(const struct leaf *l, const struct field *f,
 		return l->type == LEAF_NUMBER && number_is(l, false, u) ? NULL :
 		       "an IP version that is not the family's";
 	case VALUE_CONST:
+		if (!field_kind_is_string(f->kind))
+			return l->type == LEAF_NUMBER && number_is(l, false, strtoull(f->text, NULL, 10)) ?
+			       NULL : "a constant number that is not its text";
 		return string_is(l, f->text, strlen(f->text)) ? NULL : "a constant that is not its text";
+	case VALUE_TYPE_RAW:
+		u = member_u(rec, f);
+		return l->type == LEAF_NUMBER && number_is(l, false, u - 1) ? NULL :
+		       "a type_raw that is not Inspektor Gadget's number of the type";
 	case VALUE_FLAG:
 		if (l->type != ((member_u(rec, f) & f->mask) ? LEAF_TRUE : LEAF_FALSE))
 			return "a flag that is not the member's bit";
