@@ -1,16 +1,27 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # tcptrace: `make` builds ./tcptrace, `make test` runs every suite, V=1 shows commands.
 
+# The target architecture: ARCH (x86 or arm64; x86_64 and aarch64 are
+# taken too), else the host's. Another architecture than the host's builds
+# in build/ARCH and only the BPF object (`make bpf ARCH=arm64`, clang alone
+# cross-builds it), unless CC is a cross compiler.
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH ?= $(HOST_ARCH)
+override ARCH := $(patsubst x86_64,x86,$(patsubst amd64,x86,$(patsubst aarch64,arm64,$(ARCH))))
+ifeq ($(ARCH),$(HOST_ARCH))
 OUTPUT ?= build
+else
+OUTPUT ?= build/$(ARCH)
+endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 CLANG ?= clang
 LLVM_STRIP ?= llvm-strip
+LLVM_OBJDUMP ?= llvm-objdump
 BPFTOOL ?= bpftool
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
 
-ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX_DIR := vmlinux/$(ARCH)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
@@ -24,7 +35,9 @@ MAKEFLAGS += --no-print-directory
 endif
 
 CFLAGS ?= -g -O2
-CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -MMD -MP \
+# override: a CFLAGS given on the command line (as unit-asan and fuzz do)
+# replaces -g -O2 only, not what the build needs.
+override CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -MMD -MP \
 	  -Iinclude -Isrc -I$(OUTPUT) -DTCPTRACE_VERSION='"$(VERSION)"'
 # One self-contained binary by default: libbpf, libelf and zlib linked
 # statically (Debian's -dev packages ship the .a files). DYNAMIC=1 links
@@ -50,8 +63,10 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_HELPER := $(OUTPUT)/tests/tcpcase
 
 BUILD_DEPS := clang llvm gcc make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+# libclang-rt-dev: the sanitizer and libFuzzer runtimes of Debian's default
+# clang (libclang-rt-14-dev on Debian 12), which clang only recommends.
 TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils \
-	     groff-base bsdextrautils runc podman $(KUBECTL_DEP)
+	     groff-base bsdextrautils libclang-rt-dev runc podman $(KUBECTL_DEP)
 # kubectl for the manifest check: Debian's kubernetes-client, unless some
 # kubectl is there already (Google's kubectl package owns the same path).
 KUBECTL_DEP := $(if $(shell command -v kubectl 2>/dev/null),,kubernetes-client)
@@ -60,12 +75,23 @@ KUBECTL_DEP := $(if $(shell command -v kubectl 2>/dev/null),,kubernetes-client)
 IMAGE ?= localhost/tcptrace:$(VERSION)
 PODMAN ?= podman
 
-.PHONY: all clean install install-check test unit live vmtest deps test-deps vmlinux image
+.PHONY: all clean install install-check test unit unit-asan fuzz fuzz-corpus live vmtest deps \
+	test-deps vmlinux bpf cross-bpf image
 .DELETE_ON_ERROR:
+
+# User space for another architecture needs a cross compiler (and that
+# architecture's libbpf, libelf and zlib): without one, say so rather than
+# build a host binary around a foreign BPF object.
+ifneq ($(ARCH),$(HOST_ARCH))
+ifeq ($(origin CC),default)
+CROSS_CHECK = $(error ARCH=$(ARCH) on this $(HOST_ARCH) host builds the BPF object only (make bpf ARCH=$(ARCH)); user space needs CC=<$(ARCH) cross compiler>)
+endif
+endif
 
 all: tcptrace
 
 tcptrace: $(APP_OBJS) $(LIB_OBJS)
+	$(CROSS_CHECK)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_BPF) -o $@
 
@@ -81,9 +107,31 @@ $(OUTPUT)/tcptrace.skel.h: $(OUTPUT)/tcptrace.bpf.o Makefile
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name tcptrace_bpf > $@
 
+# The BPF object alone: `make bpf ARCH=arm64` (or `make bpf-arm64`) builds
+# build/arm64/tcptrace.bpf.o on any host.
+bpf: $(OUTPUT)/tcptrace.bpf.o
+
+bpf-%:
+	$(Q)$(MAKE) ARCH=$* OUTPUT=$(if $(filter $*,$(HOST_ARCH)),$(OUTPUT),$(OUTPUT)/$*) bpf
+
+# The BPF object of every other architecture with a vmlinux.h, built in
+# $(OUTPUT)/ARCH (this host's build/ stays as it is), opened by bpftool gen
+# skeleton, and checked against this host's: the same programs and maps,
+# with that architecture's registers (scripts/check-bpf-object.sh).
+CROSS_ARCHS ?= $(filter-out $(HOST_ARCH),$(notdir $(wildcard vmlinux/*)))
+
+cross-bpf: $(OUTPUT)/tcptrace.bpf.o
+	$(if $(filter-out $(HOST_ARCH),$(ARCH)),$(error make cross-bpf builds every architecture but the host's against the host's: run it without ARCH))
+	$(Q)set -e; for a in $(CROSS_ARCHS); do \
+		$(MAKE) ARCH=$$a OUTPUT=$(OUTPUT)/$$a $(OUTPUT)/$$a/tcptrace.skel.h; \
+		LLVM_OBJDUMP=$(LLVM_OBJDUMP) BPFTOOL=$(BPFTOOL) scripts/check-bpf-object.sh \
+			$$a $(OUTPUT)/$$a/tcptrace.bpf.o $(OUTPUT)/tcptrace.bpf.o; \
+	done
+
 $(OUTPUT)/tracer.o: $(OUTPUT)/tcptrace.skel.h
 
 $(OUTPUT)/%.o: src/%.c | $(OUTPUT)
+	$(CROSS_CHECK)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -95,10 +143,50 @@ $(LIVE_HELPER): tests/live/tcpcase.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-test: unit install-check image live vmtest
+test: unit unit-asan install-check cross-bpf fuzz image live vmtest
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
+
+# The sanitizer builds: every library object and test rebuilt by clang with
+# the flags, each in a folder of its own under $(OUTPUT), never mixed with the
+# normal build's objects. Any finding fails the run: ASan's always, UBSan's
+# through -fno-sanitize-recover.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	   UBSAN_OPTIONS=print_stacktrace=1
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=all
+FUZZ_DIR := $(OUTPUT)/fuzz
+FUZZ_SECONDS ?= 60
+
+# The unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+unit-asan:
+	$(Q)$(SAN_ENV) $(MAKE) OUTPUT=$(OUTPUT)/asan CC=$(CLANG) CFLAGS='-g -O1 $(SAN_FLAGS)' unit
+
+# libFuzzer on the decoder and both writers (tests/fuzz/fuzz_output.c) for
+# FUZZ_SECONDS, from the seeds in tests/fuzz/corpus; what it finds goes to
+# $(FUZZ_DIR)/corpus, a crash's input to $(FUZZ_DIR)/crash-*.
+fuzz:
+	$(Q)$(MAKE) OUTPUT=$(FUZZ_DIR) CC=$(CLANG) \
+		CFLAGS='-g -O1 $(FUZZ_FLAGS)' \
+		$(FUZZ_DIR)/fuzz_output
+	$(Q)$(SAN_ENV) tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+# Only made by `make fuzz`, in its own OUTPUT with its flags.
+$(OUTPUT)/fuzz_output: tests/fuzz/fuzz_output.c tests/fuzz/fuzz_input.h $(LIB_OBJS) | $(OUTPUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer $< $(LIB_OBJS) -o $@
+
+# Regenerates the fuzzer's seeds (tests/fuzz/mkcorpus.c), committed.
+MKCORPUS := $(OUTPUT)/tests/mkcorpus
+
+$(MKCORPUS): tests/fuzz/mkcorpus.c tests/fuzz/fuzz_input.h $(LIB_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@
+
+fuzz-corpus: $(MKCORPUS)
+	$(Q)$(MKCORPUS) tests/fuzz/corpus
 
 # The live suite on this kernel: both tracepoint forms, each with both
 # transports, and auto (which must pick tp_btf where kprobes and fentry are
@@ -114,12 +202,20 @@ live: tcptrace $(LIVE_HELPER)
 vmtest: tcptrace $(LIVE_HELPER)
 	$(Q)tests/vm/vmtest.sh
 
+# vmlinux/ARCH/vmlinux.h from the running kernel's BTF, or with FROM_DEB=1
+# from a Debian kernel package of ARCH (scripts/vmlinux-from-deb.sh;
+# VMLINUX_KERNEL_PKG picks the package), which any host can do.
 vmlinux:
 	$(call msg,GEN,$(VMLINUX_DIR)/vmlinux.h)
+ifeq ($(FROM_DEB),1)
+	$(Q)BPFTOOL=$(BPFTOOL) scripts/vmlinux-from-deb.sh $(ARCH)
+else
+	$(if $(filter-out $(HOST_ARCH),$(ARCH)),$(error the running kernel is $(HOST_ARCH): make vmlinux ARCH=$(ARCH) FROM_DEB=1))
 	$(Q)mkdir -p $(VMLINUX_DIR)
 	$(Q){ echo '/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */'; \
 	   echo "/* Generated by 'make vmlinux' with $$($(BPFTOOL) version | head -1) from the BTF of kernel $$(uname -r) ($$(uname -m)). */"; \
 	   $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c; } > $(VMLINUX_DIR)/vmlinux.h
+endif
 
 deps:
 	$(Q)./scripts/install-deps.sh $(BUILD_DEPS)

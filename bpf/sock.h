@@ -15,7 +15,10 @@ struct file___f_count {
 } __attribute__((preserve_access_index));
 
 struct file___f_ref {
-	file_ref_t f_ref;
+	/* file_ref_t, spelled out: headers of older kernels lack the type. */
+	struct {
+		atomic64_t refcnt;
+	} f_ref;
 } __attribute__((preserve_access_index));
 
 static __always_inline int sock_state(struct sock *sk)
