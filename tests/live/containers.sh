@@ -3,7 +3,7 @@
 #
 # The live checks of the container layer, sourced by run.sh (its
 # pass/fail/skip, start_tracer/stop_tracer, $TMP, BG_PIDS) after flags.sh
-# (free_port, cgexec_in). In every form:
+# (cgexec_in). In every form:
 #
 #   ct-fields     cgroups named exactly as docker, containerd, CRI-O, podman,
 #                 systemd-nspawn and LXC name theirs (systemd and cgroupfs
@@ -44,6 +44,9 @@ CT_CGROUPS=		# directories we made, in order (removed in reverse)
 CT_RUNC_ROOT=		# runc's state directory (ours alone)
 CT_RUNC_IDS=		# runc containers to delete (and the cgroups runc made)
 CT_DS_PID=		# the `runc run` of the DaemonSet's container
+CT_DS_BUNDLE=		# its bundle,
+CT_DS_NAME=		# runc's name for it,
+CT_DS_CG=		# its cgroupsPath
 CT_DEPLOY=		# deploy/ of the tree under test
 
 # ---- ids, cgroups ----
@@ -188,49 +191,74 @@ ct_in() {
 	fi
 }
 
-# Until something listens on loopback port $1 (bounded).
-ct_listening() {
-	for _ in $(seq 100); do
-		ss -Htln "sport = :$1" | grep -q . && return 0
-		sleep 0.05
+CT_PORTS=" "		# the ports this suite took: never twice
+
+# A loopback port no socket uses (TIME_WAIT included), not taken before by
+# this suite, above flags.sh's range: in CT_PORT.
+ct_port() {
+	local p
+
+	for p in $(seq 41000 44999 | shuf -n 100); do
+		case $CT_PORTS in *" $p "*) continue ;; esac
+		ss -Htan "sport = :$p or dport = :$p" 2>/dev/null | grep -q . && continue
+		CT_PORTS="$CT_PORTS$p "
+		CT_PORT=$p
+		return 0
 	done
 	return 1
 }
 
-# ct_server PORT CGROUP_DIR: a busybox nc listener for one connection, in
-# the background, listening when this returns; its pid in CT_SERVER (the
-# shell that moves itself into the cgroup execs nc: the pid is nc's).
+# ct_server CGROUP_DIR: a busybox nc listener for one connection on a fresh
+# port (CT_PORT), in cgroup CGROUP_DIR ("": ours), in the background; its
+# pid in CT_SERVER (the shell that moves itself into the cgroup execs nc).
+# Returns once it listens, checked to be the one listening (a port taken
+# in between by someone else: the next port).
 ct_server() {
-	if [ -n "$2" ]; then
-		sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$2" \
-			busybox nc -l -p "$1" >/dev/null </dev/null &
-	else
-		busybox nc -l -p "$1" >/dev/null </dev/null &
-	fi
-	CT_SERVER=$!
-	BG_PIDS="$BG_PIDS $CT_SERVER"
-	ct_listening "$1"
+	local try
+
+	for try in 1 2 3 4 5; do
+		ct_port || return 1
+		if [ -n "$1" ]; then
+			sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$1" \
+				busybox nc -l -p "$CT_PORT" >/dev/null </dev/null &
+		else
+			busybox nc -l -p "$CT_PORT" >/dev/null </dev/null &
+		fi
+		CT_SERVER=$!
+		BG_PIDS="$BG_PIDS $CT_SERVER"
+		for _ in $(seq 200); do
+			ss -Htlnp "sport = :$CT_PORT" | grep -q "pid=$CT_SERVER," && return 0
+			alive "$CT_SERVER" || break
+			sleep 0.05
+		done
+		kill_held "$CT_SERVER"
+		echo "# note: port $CT_PORT: our listener did not get it (try $try)"
+	done
+	return 1
 }
 
 ct_client() {
 	ct_in "$2" bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; exec 3>&-" 2>/dev/null
 }
 
-# ct_pair PORT SERVER_DIR CLIENT_DIR: one connection, both ends done.
+# ct_pair SERVER_DIR CLIENT_DIR: one connection on a fresh port (CT_PORT),
+# both ends done.
 ct_pair() {
-	ct_server "$1" "$2"
-	ct_client "$1" "$3"
+	ct_server "$1" || return 1
+	ct_client "$CT_PORT" "$2"
 	wait_bounded "$CT_SERVER" 10
 }
 
-# ct_pair_case RUN PORT_FILE NAME [CLIENT_NAME]: a pair in case NAME's
-# cgroup (the client in CLIENT_NAME's); the port goes to $TMP/RUN.port.LABEL.
+# ct_pair_case RUN LABEL NAME [CLIENT_NAME]: a pair in case NAME's cgroup
+# (the client in CLIENT_NAME's); the port goes to $TMP/RUN.port.LABEL.
 ct_pair_case() {
-	local run=$1 label=$2 s=$3 c=${4:-$3} port
+	local run=$1 label=$2 s=$3 c=${4:-$3}
 
-	port=$(free_port) || { fail "$run: a free port"; return 1; }
-	echo "$port" >"$TMP/$run.port.$label"
-	ct_pair "$port" "$(ct_dir "$s")" "$(ct_dir "$c")"
+	if ! ct_pair "$(ct_dir "$s")" "$(ct_dir "$c")"; then
+		fail "$run: $label: a listener on a free port"
+		return 1
+	fi
+	echo "$CT_PORT" >"$TMP/$run.port.$label"
 }
 
 # ---- judging ----
@@ -307,10 +335,6 @@ ct_table_case() {
 	local run=$1 port_c port_h out=$TMP/$1.table col row_c row_h
 
 	shift
-	if ! port_c=$(free_port) || ! port_h=$(free_port); then
-		fail "$run: free ports"
-		return
-	fi
 	env --default-signal=INT,TERM "$TCPTRACE" --backend "$BACKEND" \
 		${TRANSPORT:+--transport "$TRANSPORT"} "$@" >"$out" 2>"$TMP/$run.err" &
 	TRACER_PID=$!
@@ -322,8 +346,10 @@ ct_table_case() {
 		TRACER_PID=
 		return
 	fi
-	ct_pair "$port_c" "$(ct_dir docker-scope)" "$(ct_dir docker-scope)"
-	ct_pair "$port_h" "$(ct_dir host)" "$(ct_dir host)"
+	ct_pair "$(ct_dir docker-scope)" "$(ct_dir docker-scope)"
+	port_c=$CT_PORT
+	ct_pair "$(ct_dir host)" "$(ct_dir host)"
+	port_h=$CT_PORT
 	sleep 0.6
 	kill -INT "$TRACER_PID"
 	wait_bounded "$TRACER_PID" 10
@@ -360,10 +386,9 @@ ct_run_table() {
 ct_run_container_prefix() {
 	local run=ct-container port sub pre
 
-	port=$(free_port) || { fail "$run: a free port"; return; }
+	ct_server "$(ct_dir docker-scope)" || { fail "$run: a server in A"; return; }
+	pre=$CT_SERVER port=$CT_PORT
 	echo "$port" >"$TMP/$run.port.before"
-	ct_server "$port" "$(ct_dir docker-scope)" || { fail "$run: a server in A"; return; }
-	pre=$CT_SERVER
 	start_tracer "$run" --container "${CT_A:0:12}" || return
 	ct_client "$port" "$(ct_dir docker-scope)"
 	wait_bounded "$pre" 10
@@ -636,7 +661,7 @@ ct_run_runc() {
 		detail "$TMP/$run.runc"
 	fi
 	ct_runc_wait_stopped "$name" || fail "$run: the container ends after its one connection"
-	port=$(free_port) && echo "$port" >"$TMP/$run.port.host" && ct_pair "$port" "$(ct_dir host)" "$(ct_dir host)"
+	ct_pair_case "$run" host host
 	sleep 0.6
 	stop_tracer "$run"
 	ct_runc_remove "$name"
@@ -726,75 +751,100 @@ ct_ds_rootfs() {
 	cp "$TCPTRACE" "$dir/tcptrace" && echo "binary"
 }
 
-# Start the DaemonSet's container of bundle $1 as NAME $2; sets CT_DS_PID
-# (the `runc run` in the foreground, whose status is the container's).
-ct_ds_start() {
-	ct_runc run --bundle "$1" "$2" </dev/null >"$1/out" 2>"$1/err" &
+# ct_ds_up RUN CONFIG: the DaemonSet's container from config.json CONFIG
+# (in bundle CT_DS_BUNDLE, as CT_DS_NAME in cgroup CT_DS_CG), until tcptrace
+# in it is ready; returns non-zero (its stderr in CT_DS_BUNDLE/err) if it
+# exits first or never gets there.
+ct_ds_up() {
+	local deadline=$((SECONDS + READY_TIMEOUT))
+
+	cp "$2" "$CT_DS_BUNDLE/config.json"
+	ct_runc_track "$CT_DS_NAME" "$CT_DS_CG"
+	# `runc run` in the foreground: its status is the container's.
+	ct_runc run --bundle "$CT_DS_BUNDLE" "$CT_DS_NAME" </dev/null \
+		>"$CT_DS_BUNDLE/out" 2>"$CT_DS_BUNDLE/err" &
 	CT_DS_PID=$!
+	while ! grep -qsxF "$READY_LINE" "$CT_DS_BUNDLE/err" && alive "$CT_DS_PID" &&
+	      [ $SECONDS -lt $deadline ]; do
+		sleep 0.1
+	done
+	grep -qsxF "$READY_LINE" "$CT_DS_BUNDLE/err"
+}
+
+# SIGTERM, as the kubelet stops a container; its status in WAIT_RC, its
+# stdout in $TMP/RUN.out; then the container and its cgroups are removed.
+ct_ds_down() {
+	ct_runc kill "$CT_DS_NAME" TERM 2>/dev/null
+	[ -n "$CT_DS_PID" ] && wait_bounded "$CT_DS_PID" 10
+	CT_DS_PID=
+	cp "$CT_DS_BUNDLE/out" "$TMP/$1.out"
+	ct_runc_remove "$CT_DS_NAME"
+}
+
+# runc's own warnings aside, what the container said on stderr.
+ct_ds_err() {
+	grep -v '^time=' "$CT_DS_BUNDLE/err"
 }
 
 ct_run_daemonset() {
-	local run=ct-daemonset rootfs_kind bundle name id pod node cg deadline st pid
-	local rss peak limit want port
+	local run=ct-daemonset rootfs_kind full id pod node pid rss peak limit want cap rc
 
 	if ! command -v runc >/dev/null; then
 		skip "$run: needs runc"
 		return
 	fi
-	bundle=$TMP/$run
-	mkdir -p "$bundle"
+	CT_DS_BUNDLE=$TMP/$run CT_DS_NAME=tcptrace-live-$$-ds
+	mkdir -p "$CT_DS_BUNDLE"
 	if ! rootfs_kind=$(ct_ds_rootfs); then
 		fail "$run: a rootfs"
 		return
 	fi
 	if [ "$rootfs_kind" = image ]; then
-		pass "$run: rootfs: the image's (build/image/rootfs from make image), its binary the one under test"
+		pass "$run: rootfs: the image's (build/image/rootfs from make image: /tcptrace alone), its binary the one under test"
 	else
 		skip "$run: the image's rootfs (build/image/rootfs: make image); the binary alone instead"
 	fi
-	id=$(ct_hex 64) pod=$(ct_uuid) node=tct-node-$$ name=tcptrace-live-$$-ds
-	cg=/kubepods/burstable/pod$pod/$id
+	id=$(ct_hex 64) pod=$(ct_uuid) node=tct-node-$$
+	CT_DS_CG=/kubepods/burstable/pod$pod/$id
+	full=$TMP/$run.config
 	if ! jq -f "$HERE/daemonset-runc.jq" --arg rootfs "$TMP/ds-rootfs" --arg node "$node" \
-		--arg cgroupsPath "$cg" "$TMP/ds.json" >"$bundle/config.json" 2>"$TMP/$run.err"; then
+		--arg cgroupsPath "$CT_DS_CG" "$TMP/ds.json" >"$full" 2>"$TMP/$run.err"; then
 		fail "$run: config.json from the manifest:"
 		detail "$TMP/$run.err"
 		return
 	fi
-	pass "$run: config.json from the manifest: $(jq -c '{args: .process.args, caps: .process.capabilities.effective, ns: [.linux.namespaces[].type], ro: [.mounts[] | select(.options | index("ro")) | .destination], memory: .linux.resources.memory.limit}' "$bundle/config.json")"
-	ct_runc_track "$name" "$cg"
-	ct_ds_start "$bundle" "$name"
-	deadline=$((SECONDS + READY_TIMEOUT))
-	while ! grep -qsxF "$READY_LINE" "$bundle/err" && alive "$CT_DS_PID" && [ $SECONDS -lt $deadline ]; do
-		sleep 0.1
-	done
-	if ! grep -qsxF "$READY_LINE" "$bundle/err"; then
+	pass "$run: config.json from the manifest: $(jq -c '{args: .process.args, caps: .process.capabilities.effective,
+		ns: [.linux.namespaces[].type], ro: [.mounts[] | select(.options | index("ro")) | .destination],
+		memory: .linux.resources.memory.limit}' "$full")"
+
+	if ! ct_ds_up "$run" "$full"; then
 		fail "$run: tcptrace in the DaemonSet's container is ready:"
-		detail "$bundle/err"
-		ct_cleanup_ds "$name"
+		ct_ds_err | detail
+		ct_ds_down "$run"
 		return
 	fi
-	pass "$run: tcptrace in the DaemonSet's container (runc, hostPID, those capabilities only) is ready"
-	pid=$(ct_runc state "$name" | jq -r .pid)
+	pass "$run: tcptrace in the DaemonSet's container (runc: host PID namespace, those capabilities and mounts only) is ready"
+	pid=$(ct_runc state "$CT_DS_NAME" | jq -r .pid)
 	ct_pair_case "$run" C containerd-systemd
 	ct_pair_case "$run" host host
 	sleep 1
 	rss=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
-	peak=$(ct_memory_peak "$cg")
-	limit=$(jq -r '.linux.resources.memory.limit // empty' "$bundle/config.json")
-	ct_runc kill "$name" TERM
-	if wait_bounded "$CT_DS_PID" 10 && [ "$WAIT_RC" = 0 ]; then
+	peak=$(ct_memory_peak "$CT_DS_CG")
+	limit=$(jq -r '.linux.resources.memory.limit // empty' "$full")
+	ct_ds_down "$run"
+	if [ "$WAIT_RC" = 0 ]; then
 		pass "$run: SIGTERM (what the kubelet sends) ends it with status 0"
 	else
 		fail "$run: SIGTERM (what the kubelet sends) ends it with status 0 (got $WAIT_RC)"
 	fi
-	cp "$bundle/out" "$TMP/$run.out"
-	ct_judge "$run" C "$(ct_want containerd-systemd)" "$(ct_want containerd-systemd)" "a pod's container, traced from the DaemonSet's"
+	ct_judge "$run" C "$(ct_want containerd-systemd)" "$(ct_want containerd-systemd)" \
+		"a pod's container, traced from the DaemonSet's"
 	ct_judge "$run" host "$(ct_want host)" "$(ct_want host)" "host"
 	want=$(jq -s -r --arg n "$node" 'map(select(.type != "lost")) | "\(length) \(map(select(.node != $n)) | length)"' "$TMP/$run.out")
 	if [ "${want% *}" -gt 0 ] && [ "${want#* }" = 0 ]; then
 		pass "$run: every event (${want% *}) has node \"$node\" (--node \$(NODE_NAME) from spec.nodeName)"
 	else
-		fail "$run: every event has node \"$node\" (events, without it: $want)"
+		fail "$run: every event has node \"$node\" (events, events without it: $want)"
 	fi
 	if [ -n "$peak" ] && [ -n "$limit" ] && [ "$peak" -lt "$limit" ]; then
 		pass "$run: memory: the container's peak $((peak / 1024)) KiB (tcptrace's peak RSS ${rss:-?} KiB) under the limit $((limit / 1024)) KiB"
@@ -804,30 +854,72 @@ ct_run_daemonset() {
 		fail "$run: memory: the container's peak $peak bytes under the limit $limit"
 	fi
 	ct_sample "$TMP/$run.out" 2
-	ct_cleanup_ds "$name"
+	ct_run_pods_join "$run"
 
-	# Without CAP_BPF: exit non-zero, one line naming it; the kubelet
-	# restarts a container that exits, and that is its liveness check.
-	run=ct-daemonset-nocap
-	jq '.process.capabilities |= with_entries(.value -= ["CAP_BPF"])' "$bundle/config.json" >"$bundle/config.nocap"
-	mv "$bundle/config.nocap" "$bundle/config.json"
-	ct_runc_track "$name" "$cg"
-	ct_ds_start "$bundle" "$name"
-	if wait_bounded "$CT_DS_PID" 30 && [ "$WAIT_RC" != 0 ] && [ "$(grep -vc '^time=' "$bundle/err")" = 1 ] &&
-	   grep -q CAP_BPF "$bundle/err"; then
-		pass "$run: without CAP_BPF it exits $WAIT_RC at once, one line: $(grep -v '^time=' "$bundle/err")"
-	else
-		fail "$run: without CAP_BPF it exits non-zero at once, one line naming CAP_BPF (got $WAIT_RC):"
-		detail "$bundle/err"
+	# Each capability, taken away: BPF and PERFMON are needed to trace at
+	# all (it must exit non-zero at once, one line naming it: the kubelet
+	# restarts it, and that is its liveness story); DAC_READ_SEARCH names
+	# the cgroups (without it the fields are "", the filter still works).
+	for cap in CAP_BPF CAP_PERFMON; do
+		run=ct-daemonset-no-${cap#CAP_}
+		jq --arg cap "$cap" '.process.capabilities |= with_entries(.value -= [$cap])' "$full" >"$full.$cap"
+		if ct_ds_up "$run" "$full.$cap"; then
+			ct_ds_down "$run"
+			fail "$run: without $cap it exits non-zero at once (it traced)"
+			continue
+		fi
+		wait_bounded "$CT_DS_PID" 10
+		rc=$WAIT_RC CT_DS_PID=
+		ct_ds_down "$run"
+		if [ "$rc" != 0 ] && [ "$(ct_ds_err | grep -c '')" = 1 ] && ct_ds_err | grep -qF "$cap"; then
+			pass "$run: without $cap it exits $rc at once, one line: $(ct_ds_err)"
+		else
+			fail "$run: without $cap it exits non-zero at once, one line naming $cap (got $rc):"
+			ct_ds_err | detail
+		fi
+	done
+	cap=CAP_DAC_READ_SEARCH run=ct-daemonset-no-DAC_READ_SEARCH
+	jq --arg cap "$cap" --arg c "${CT_C:0:12}" '.process.capabilities |= with_entries(.value -= [$cap])
+		| .process.args += ["--container", $c]' "$full" >"$full.$cap"
+	if ! ct_ds_up "$run" "$full.$cap"; then
+		fail "$run: without $cap, with --container ${CT_C:0:12}, it traces:"
+		ct_ds_err | detail
+		ct_ds_down "$run"
+		return
 	fi
-	ct_cleanup_ds "$name"
+	pass "$run: without $cap, with --container ${CT_C:0:12}, it traces"
+	ct_pair_case "$run" C containerd-systemd
+	ct_pair_case "$run" host host
+	sleep 0.6
+	ct_ds_down "$run"
+	jq -c '.id = "" | .runtime = "" | .pod_uid = "" | .qos = "" | .path = ""' \
+		"$(ct_want containerd-systemd)" >"$(ct_want unnamed)"
+	ct_judge "$run" C "$(ct_want unnamed)" "$(ct_want unnamed)" \
+		"the cgroup id, not its name: open_by_handle_at needs $cap"
+	ct_judge "$run" host none none "--container still filters"
 }
 
-ct_cleanup_ds() {
-	ct_runc kill "$1" KILL 2>/dev/null
-	[ -n "$CT_DS_PID" ] && wait_bounded "$CT_DS_PID" 10
-	CT_DS_PID=
-	ct_runc_remove "$1"
+# The README's join of events with `kubectl get pods -A -o json`, on the
+# DaemonSet run's events and a pod list that has containerd container C.
+ct_run_pods_join() {
+	local run=$1 got
+
+	jq -n --arg uid "$(jq -r .pod_uid "$(ct_want containerd-systemd)")" --arg id "$CT_C" \
+		'{items: [{metadata: {namespace: "shop", name: "web-7d4b9", uid: $uid},
+			   status: {containerStatuses: [{name: "nginx", containerID: "containerd://\($id)"}]}}]}' |
+	jq '[.items[] | .metadata as $m
+	  | ((.status.containerStatuses // []) + (.status.initContainerStatuses // []))[]
+	  | select(.containerID) | {key: (.containerID | sub("^[a-z-]+://"; "")),
+	    value: {namespace: $m.namespace, pod: $m.name, uid: $m.uid, container: .name}}]
+	  | from_entries' >"$TMP/$run.containers.json"
+	got=$(jq -c --slurpfile c "$TMP/$run.containers.json" 'select(.k8s.pod_uid != "")
+	    | {type, node, pod: $c[0][.container.id], dst: "\(.dst.addr):\(.dst.port)", error}' \
+		"$TMP/$run.out" | jq -s -c 'map(.pod) | unique')
+	if [ "$got" = '[{"namespace":"shop","pod":"web-7d4b9","uid":"'"$(jq -r .pod_uid "$(ct_want containerd-systemd)")"'","container":"nginx"}]' ]; then
+		pass "$run: the README's join by container.id names the pod: $got"
+	else
+		fail "$run: the README's join by container.id names the pod (got: $got)"
+	fi
 }
 
 # The peak memory of cgroup $1's container in bytes: cgroup v2's
