@@ -3,27 +3,28 @@
 #
 # The live checks of the container layer, sourced by run.sh (its
 # pass/fail/skip, start_tracer/stop_tracer, $TMP, BG_PIDS) after flags.sh
-# (cgexec_in). In every form:
+# (cgexec_in). The cgroups are named exactly as docker, containerd, CRI-O,
+# podman, systemd-nspawn and LXC name theirs (systemd and cgroupfs drivers,
+# the three QoS classes), under the cgroup2 mount; busybox nc servers and
+# bash clients run in them, on loopback ports of their own. In every form:
 #
-#   ct-fields     cgroups named exactly as docker, containerd, CRI-O, podman,
-#                 systemd-nspawn and LXC name theirs (systemd and cgroupfs
-#                 drivers, the three QoS classes), a busybox nc server and a
-#                 client in each: container.id, container.runtime,
-#                 k8s.pod_uid, k8s.qos, cgroup.id and cgroup.path on the
-#                 connect, accept and close events; all "" for a host service
-#                 and for podman's conmon
-#   ct-container  --container PREFIX: a server already there, a client and a
-#                 sub-cgroup made after tcptrace started; not another
-#                 container with a shorter common prefix
-#   ct-cgroup-relative  --cgroup kubepods.slice: that subtree only
+#   ct-kernel     one run with --container A's prefix and --cgroup
+#                 kubepods.slice: a server in A since before tcptrace, a
+#                 client and a sub-cgroup made after it, the two pods under
+#                 kubepods.slice, a host client of A's server (its connect
+#                 not shown), with their fields; nothing from B (A's
+#                 8-digit prefix), the cgroupfs pod, the host
 #
-# In the auto run only (the same in every form):
+# In the auto run only (what is the same in every form):
 #
+#   ct-fields     every runtime's cgroup, a server and a client in each:
+#                 container.id, container.runtime, k8s.pod_uid, k8s.qos,
+#                 cgroup.id and cgroup.path on the connect, accept and close
+#                 events; all "" for a host service and podman's conmon
 #   ct-table      the CONTAINER column (-C, --fields ...,container.id)
 #   ct-container-multi  --container twice, one a machine's name
 #   ct-container-ambiguous, -unknown, ct-cgroup-unknown: exit 1 or 2, one line
-#   ct-cgroup-path, ct-cgroup-absolute  --cgroup /kubepods/besteffort,
-#                 --cgroup <cgroup2 mount>/kubepods
+#   ct-cgroup-forms  --cgroup as cgroup.path shows it, and absolute
 #   ct-runc       one real container: runc, a busybox rootfs, its own netns,
 #                 cgroupsPath /docker/<id> (cgroupfs driver), a server in it
 #                 and a client run by `runc exec`, traced with --container
@@ -33,7 +34,10 @@
 #                 image's rootfs, its namespaces, capabilities, mounts, args
 #                 and memory limit only; it traces a connection in another
 #                 container, with the node name; SIGTERM ends it with 0;
-#                 without CAP_BPF it exits non-zero at once
+#                 without CAP_BPF or CAP_PERFMON it exits non-zero at once,
+#                 without CAP_DAC_READ_SEARCH it cannot name cgroups. Where
+#                 kernel.perf_event_paranoid is above 2 (Debian's kernels),
+#                 it must exit at once; the rest runs with 2 (put back after).
 #
 # Every cgroup made here is removed (after its processes are gone), also
 # when the run is interrupted.
@@ -48,6 +52,7 @@ CT_DS_BUNDLE=		# its bundle,
 CT_DS_NAME=		# runc's name for it,
 CT_DS_CG=		# its cgroupsPath
 CT_DEPLOY=		# deploy/ of the tree under test
+CT_PARANOID=		# kernel.perf_event_paranoid to put back
 
 # ---- ids, cgroups ----
 
@@ -126,6 +131,10 @@ ct_cleanup() {
 	done
 	ct_rm_cgroups "$CT_CGROUPS"
 	CT_CGROUPS=
+	if [ -n "$CT_PARANOID" ]; then
+		echo "$CT_PARANOID" >/proc/sys/kernel/perf_event_paranoid
+		CT_PARANOID=
+	fi
 	if [ -n "$CT_MOUNTED" ]; then
 		umount "$CT_MOUNTED" 2>/dev/null
 		CT_MOUNTED=
@@ -237,12 +246,21 @@ ct_server() {
 	return 1
 }
 
+# ct_client PORT CGROUP_DIR: one connection to loopback PORT from a bash in
+# cgroup CGROUP_DIR ("": ours), closed at once; its pid in CT_CLIENT.
 ct_client() {
-	ct_in "$2" bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; exec 3>&-" 2>/dev/null
+	if [ -n "$2" ]; then
+		sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$2" \
+			bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; exec 3>&-" 2>/dev/null &
+	else
+		bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; exec 3>&-" 2>/dev/null &
+	fi
+	CT_CLIENT=$!
+	wait_bounded "$CT_CLIENT" 10
 }
 
 # ct_pair SERVER_DIR CLIENT_DIR: one connection on a fresh port (CT_PORT),
-# both ends done.
+# both ends done; the pids in CT_SERVER and CT_CLIENT.
 ct_pair() {
 	ct_server "$1" || return 1
 	ct_client "$CT_PORT" "$2"
@@ -250,7 +268,7 @@ ct_pair() {
 }
 
 # ct_pair_case RUN LABEL NAME [CLIENT_NAME]: a pair in case NAME's cgroup
-# (the client in CLIENT_NAME's); the port goes to $TMP/RUN.port.LABEL.
+# (the client in CLIENT_NAME's); its port and pids go to $TMP/RUN.*.LABEL.
 ct_pair_case() {
 	local run=$1 label=$2 s=$3 c=${4:-$3}
 
@@ -259,23 +277,31 @@ ct_pair_case() {
 		return 1
 	fi
 	echo "$CT_PORT" >"$TMP/$run.port.$label"
+	echo "$CT_SERVER $CT_CLIENT" >"$TMP/$run.pids.$label"
 }
 
 # ---- judging ----
 
-# ct_judge RUN LABEL SERVER_WANT CLIENT_WANT: the events of the run on the
-# label's port, each side's against its expectation (a file of ct_case's
-# or "none": that side's events must not show).
+# ct_judge RUN LABEL SERVER_WANT CLIENT_WANT: the events of the run's pair
+# LABEL (the server's: its pid, the port as local port; the client's: its
+# pid, the port as remote one; by port alone where the pids are not known),
+# each side's against its expectation (a file of ct_case's, or "none": that
+# side's events must not show). Other processes on the host may use the
+# port too (as an ephemeral port) once the pair is done.
 ct_judge() {
-	local run=$1 label=$2 port swant=null cwant=null verdict
+	local run=$1 label=$2 port swant=null cwant=null verdict spid=0 cpid=0
 
 	port=$(cat "$TMP/$run.port.$label") || return
+	[ -f "$TMP/$run.pids.$label" ] && read -r spid cpid <"$TMP/$run.pids.$label"
 	[ "$3" = none ] || swant=$(cat "$3")
 	[ "$4" = none ] || cwant=$(cat "$4")
-	verdict=$(jq -s -r --argjson p "$port" --argjson s "$swant" --argjson c "$cwant" '
+	verdict=$(jq -s -r --argjson p "$port" --argjson s "$swant" --argjson c "$cwant" \
+		--argjson spid "$spid" --argjson cpid "$cpid" '
 		def got: {id: .container.id, runtime: .container.runtime, pod_uid: .k8s.pod_uid,
 			  qos: .k8s.qos, path: .cgroup.path, cgid: .cgroup.id};
-		[.[] | select(.type != "lost") | select(.src.port == $p or .dst.port == $p)
+		def mine($pid): $pid == 0 or .proc.pid == $pid;
+		[.[] | select(.type != "lost")
+		 | select((.src.port == $p and mine($spid)) or (.dst.port == $p and mine($cpid)))
 		 | (if .src.port == $p then "server" else "client" end) as $side
 		 | {kind: "\(.type):\($side)", want: (if $side == "server" then $s else $c end), got: got}]
 		as $ev
@@ -332,7 +358,7 @@ ct_run_fields() {
 # The table's CONTAINER column: header, a container's short id, "-" or
 # nothing recognisable for the host.
 ct_table_case() {
-	local run=$1 port_c port_h out=$TMP/$1.table col row_c row_h
+	local run=$1 pids_c pids_h out=$TMP/$1.table col pcol row_c row_h
 
 	shift
 	env --default-signal=INT,TERM "$TCPTRACE" --backend "$BACKEND" \
@@ -347,21 +373,26 @@ ct_table_case() {
 		return
 	fi
 	ct_pair "$(ct_dir docker-scope)" "$(ct_dir docker-scope)"
-	port_c=$CT_PORT
+	pids_c="$CT_SERVER $CT_CLIENT"
 	ct_pair "$(ct_dir host)" "$(ct_dir host)"
-	port_h=$CT_PORT
+	pids_h="$CT_SERVER $CT_CLIENT"
 	sleep 0.6
 	kill -INT "$TRACER_PID"
 	wait_bounded "$TRACER_PID" 10
 	TRACER_PID=
 	col=$(head -n 1 "$out" | awk '{ for (i = 1; i <= NF; i++) if ($i == "CONTAINER") print i }')
-	if [ -z "$col" ]; then
-		fail "$run: $*: a CONTAINER column (header: $(head -n 1 "$out"))"
+	pcol=$(head -n 1 "$out" | awk '{ for (i = 1; i <= NF; i++) if ($i == "PID") print i }')
+	if [ -z "$col" ] || [ -z "$pcol" ]; then
+		fail "$run: $*: a CONTAINER column and a PID one (header: $(head -n 1 "$out"))"
 		return
 	fi
 	pass "$run: $*: the header has CONTAINER (column $col): $(head -n 1 "$out")"
-	row_c=$(grep -F ":$port_c" "$out" | awk -v c="$col" '{ print $c }' | sort -u | tr '\n' ' ')
-	row_h=$(grep -F ":$port_h" "$out" | awk -v c="$col" '{ print $c }' | sort -u | tr '\n' ' ')
+	# The rows of the pair's processes (the CONTAINER cell, blank for the
+	# host, is the last: awk gives "").
+	row_c=$(awk -v c="$col" -v p="$pcol" -v pids=" $pids_c " 'index(pids, " " $p " ") { print $c }' "$out" |
+		sort -u | tr '\n' ' ')
+	row_h=$(awk -v c="$col" -v p="$pcol" -v pids=" $pids_h " 'index(pids, " " $p " ") { print $c }' "$out" |
+		sort -u | tr '\n' ' ')
 	if [ "$row_c" = "${CT_A:0:12} " ]; then
 		pass "$run: $*: a docker container's rows show ${CT_A:0:12}"
 	else
@@ -377,36 +408,48 @@ ct_table_case() {
 
 ct_run_table() {
 	ct_table_case ct-table -C
-	ct_table_case ct-table-fields --fields type,src.addr,dst.addr,container.id
+	ct_table_case ct-table-fields --fields type,proc.pid,src.addr,dst.addr,container.id
 }
 
-# --container A's 12-digit prefix: a server of A's started before tcptrace,
-# a client started after it, a sub-cgroup of A made after it; nothing from
-# B (A's 8-digit prefix), a containerd container, the host.
-ct_run_container_prefix() {
-	local run=ct-container port sub pre
+# The kernel side, in one run: --container A's 12-digit prefix and --cgroup
+# kubepods.slice (they add up). A server of A's started before tcptrace and
+# a client started after it; a sub-cgroup of A made after it; the
+# containerd and CRI-O pods under kubepods.slice; a host client of A's
+# server (its accept and close show, its connect does not): all shown, with
+# their fields. Not B (A's 8-digit prefix), not the cgroupfs pod under
+# kubepods/, not the host.
+ct_run_kernel() {
+	local run=ct-kernel sub pre
 
 	ct_server "$(ct_dir docker-scope)" || { fail "$run: a server in A"; return; }
-	pre=$CT_SERVER port=$CT_PORT
-	echo "$port" >"$TMP/$run.port.before"
-	start_tracer "$run" --container "${CT_A:0:12}" || return
-	ct_client "$port" "$(ct_dir docker-scope)"
+	pre=$CT_SERVER
+	echo "$CT_PORT" >"$TMP/$run.port.before"
+	start_tracer "$run" --container "${CT_A:0:12}" --cgroup kubepods.slice || return
+	ct_client "$CT_PORT" "$(ct_dir docker-scope)"
 	wait_bounded "$pre" 10
+	echo "$pre $CT_CLIENT" >"$TMP/$run.pids.before"
 	sub=system.slice/docker-$CT_A.scope/tcptrace-sub
 	ct_mkcg "$sub" && echo "$CT_ROOT/$sub" >"$TMP/ct.dir.sub"
 	jq -c --arg path "/$sub" --argjson cgid "$(stat -c %i "$CT_ROOT/$sub")" \
 		'.path = $path | .cgid = $cgid' "$(ct_want docker-scope)" >"$(ct_want sub)"
 	ct_pair_case "$run" sub sub
-	ct_pair_case "$run" B docker-cgroupfs
 	ct_pair_case "$run" C containerd-systemd
+	ct_pair_case "$run" D crio-systemd
+	ct_pair_case "$run" cross docker-scope host
+	ct_pair_case "$run" B docker-cgroupfs
+	ct_pair_case "$run" E containerd-cgroupfs
 	ct_pair_case "$run" host host
 	sleep 0.6
 	stop_tracer "$run"
 	ct_judge "$run" before "$(ct_want docker-scope)" "$(ct_want docker-scope)" \
-		"server in A since before tcptrace, client after"
+		"--container ${CT_A:0:12}: a server in it since before tcptrace, a client started after"
 	ct_judge "$run" sub "$(ct_want sub)" "$(ct_want sub)" "a cgroup made in A after tcptrace started"
-	ct_judge "$run" B none none "docker $CT_B: same 8-digit prefix"
-	ct_judge "$run" C none none "containerd"
+	ct_judge "$run" C "$(ct_want containerd-systemd)" "$(ct_want containerd-systemd)" \
+		"--cgroup kubepods.slice: a burstable pod"
+	ct_judge "$run" D "$(ct_want crio-systemd)" "$(ct_want crio-systemd)" "a guaranteed pod"
+	ct_judge "$run" cross "$(ct_want docker-scope)" none "A's server: shown; its host client: not"
+	ct_judge "$run" B none none "docker $CT_B: the same 8-digit prefix"
+	ct_judge "$run" E none none "the cgroupfs pod: kubepods/, not kubepods.slice/"
 	ct_judge "$run" host none none "host"
 }
 
@@ -460,47 +503,26 @@ ct_run_container_bad() {
 	ct_refused ct-cgroup-unknown "no such cgroup" --cgroup "tcptrace-live-$$-none"
 }
 
-# --cgroup relative to the cgroup2 mount: that subtree only.
-ct_run_cgroup_relative() {
-	local run=ct-cgroup-relative
-
-	start_tracer "$run" --cgroup kubepods.slice || return
-	ct_pair_case "$run" C containerd-systemd
-	ct_pair_case "$run" D crio-systemd
-	ct_pair_case "$run" E containerd-cgroupfs
-	ct_pair_case "$run" A docker-scope
-	sleep 0.6
-	stop_tracer "$run"
-	ct_judge "$run" C "$(ct_want containerd-systemd)" "$(ct_want containerd-systemd)" "burstable pod"
-	ct_judge "$run" D "$(ct_want crio-systemd)" "$(ct_want crio-systemd)" "guaranteed pod"
-	ct_judge "$run" E none none "cgroupfs pod: kubepods/, not kubepods.slice/"
-	ct_judge "$run" A none none "docker"
-}
-
-# --cgroup as cgroup.path shows it, and absolute.
+# --cgroup as cgroup.path shows it, and absolute, in one run: the cgroupfs
+# besteffort pod and the systemd burstable one; not the guaranteed pods
+# (above both: kubepods/pod*, kubepods.slice/kubepods-pod*.slice).
 ct_run_cgroup_forms() {
-	local run=ct-cgroup-path
+	local run=ct-cgroup-forms
 
-	start_tracer "$run" --cgroup /kubepods/besteffort || return
+	start_tracer "$run" --cgroup /kubepods/besteffort \
+		--cgroup "$CT_ROOT/kubepods.slice/kubepods-burstable.slice" || return
 	ct_pair_case "$run" E containerd-cgroupfs
-	ct_pair_case "$run" G cgroupfs-guaranteed
 	ct_pair_case "$run" C containerd-systemd
-	sleep 0.6
-	stop_tracer "$run"
-	ct_judge "$run" E "$(ct_want containerd-cgroupfs)" "$(ct_want containerd-cgroupfs)" "besteffort pod"
-	ct_judge "$run" G none none "guaranteed pod: kubepods/pod*, not kubepods/besteffort/"
-	ct_judge "$run" C none none "kubepods.slice"
-
-	run=ct-cgroup-absolute
-	start_tracer "$run" --cgroup "$CT_ROOT/kubepods" || return
-	ct_pair_case "$run" E containerd-cgroupfs
 	ct_pair_case "$run" G cgroupfs-guaranteed
 	ct_pair_case "$run" D crio-systemd
 	sleep 0.6
 	stop_tracer "$run"
-	ct_judge "$run" E "$(ct_want containerd-cgroupfs)" "$(ct_want containerd-cgroupfs)" "besteffort pod"
-	ct_judge "$run" G "$(ct_want cgroupfs-guaranteed)" "$(ct_want cgroupfs-guaranteed)" "guaranteed pod"
-	ct_judge "$run" D none none "kubepods.slice"
+	ct_judge "$run" E "$(ct_want containerd-cgroupfs)" "$(ct_want containerd-cgroupfs)" \
+		"--cgroup /kubepods/besteffort"
+	ct_judge "$run" C "$(ct_want containerd-systemd)" "$(ct_want containerd-systemd)" \
+		"--cgroup $CT_ROOT/kubepods.slice/kubepods-burstable.slice"
+	ct_judge "$run" G none none "a guaranteed pod: kubepods/pod*"
+	ct_judge "$run" D none none "a guaranteed pod: kubepods.slice/kubepods-pod*.slice"
 }
 
 # ---- runc ----
@@ -584,15 +606,16 @@ ct_runc_wait_stopped() {
 
 # The config.json of a busybox container: own pid, mount, uts, ipc and
 # network namespaces (lo brought up inside), no user namespace and no
-# rlimits (both refused here), cgroupsPath $3 with the cgroupfs driver.
+# rlimits (both refused here), cgroupsPath $3 with the cgroupfs driver, $4
+# in its environment.
 ct_busybox_config() {
-	local rootfs=$1 script=$2 cgpath=$3
+	local rootfs=$1 script=$2 cgpath=$3 env=$4
 
-	jq -n --arg rootfs "$rootfs" --arg script "$script" --arg cg "$cgpath" '
+	jq -n --arg rootfs "$rootfs" --arg script "$script" --arg cg "$cgpath" --arg env "$env" '
 	["CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_KILL"] as $caps
 	| {ociVersion: "1.0.2",
 	   process: {terminal: false, user: {uid: 0, gid: 0}, cwd: "/",
-		     args: ["sh", "-c", $script], env: ["PATH=/bin"],
+		     args: ["sh", "-c", $script], env: ["PATH=/bin", $env],
 		     capabilities: {bounding: $caps, effective: $caps, permitted: $caps},
 		     noNewPrivileges: true},
 	   root: {path: $rootfs, readonly: true},
@@ -608,12 +631,31 @@ ct_busybox_config() {
 		   readonlyPaths: ["/proc/sys", "/proc/sysrq-trigger"]}}'
 }
 
+# True when this shell is chrooted within its mount namespace (the QEMU
+# guest runs the suite chrooted into the host's /, its init is not):
+# `runc exec` then starts its process at the root of the container's mount
+# namespace, which is not the container's rootfs. (Where pid 1 is in
+# another mount namespace, or hidden, there is no telling: not chrooted.)
+ct_chrooted() {
+	local root1
+
+	[ "$(readlink /proc/1/ns/mnt 2>/dev/null)" = "$(readlink /proc/self/ns/mnt)" ] || return 1
+	root1=$(stat -L -c %d:%i /proc/1/root/ 2>/dev/null) || return 1
+	[ "$(stat -c %d:%i /)" != "$root1" ]
+}
+
+# The client in the container: until its server listens, one connection.
+# shellcheck disable=SC2016 # the container's sh expands it
+CT_RUNC_CLIENT='for i in $(seq 100); do netstat -ltn | grep -q ":8080 " && break; sleep 0.05; done
+	echo hello | nc 127.0.0.1 8080'
+
 # One real container: `runc create` (its cgroup /docker/<id> exists), then
-# tcptrace --container <prefix>, then `runc start` (a server: busybox nc on
-# 8080 of the container's own loopback) and `runc exec` (the client). Every
-# event of it carries its cgroup; a host pair does not show.
+# tcptrace --container <prefix>, then `runc start`: a server (busybox nc on
+# 8080 of the container's own loopback), and `runc exec` the client (or,
+# chrooted, the container's init starts it). Every event of it carries its
+# cgroup; a host pair does not show.
 ct_run_runc() {
-	local run=ct-runc rootfs id name bundle cgdir port pid netns want
+	local run=ct-runc rootfs id name bundle cgdir pid netns want client=exec
 
 	if ! command -v runc >/dev/null; then
 		skip "$run: needs runc"
@@ -625,12 +667,21 @@ ct_run_runc() {
 	fi
 	id=$(ct_hex 64) name=tcptrace-live-$$-runc bundle=$TMP/$run
 	mkdir -p "$bundle"
-	# The server waits for the client to be done: when a PID namespace's
-	# init exits, the kernel kills the rest of it.
+	if ct_chrooted; then
+		client=init
+		echo "# note: $run: this shell is chrooted (the QEMU guest): runc exec would start the client outside the container's rootfs; the container's init starts it"
+	fi
+	# The server, then the client (CLIENT=init) or a wait for the one runc
+	# exec starts (when a PID namespace's init exits, the kernel kills the
+	# rest of it).
 	# shellcheck disable=SC2016 # the container's sh expands it
-	ct_busybox_config "$rootfs" 'ip link set lo up && nc -l -p 8080 </dev/null >/dev/null
+	ct_busybox_config "$rootfs" 'ip link set lo up || exit 1
+		nc -l -p 8080 </dev/null >/dev/null &
+		if [ "$CLIENT" = init ]; then sh -c "$CLIENT_SCRIPT"; st=$?; wait; exit $st; fi
+		wait
 		for i in $(seq 200); do [ -e /tmp/done ] && exit 0; sleep 0.05; done; exit 1' \
-		"/docker/$id" >"$bundle/config.json"
+		"/docker/$id" "CLIENT=$client" |
+		jq --arg c "CLIENT_SCRIPT=$CT_RUNC_CLIENT" '.process.env += [$c]' >"$bundle/config.json"
 	ct_runc_track "$name" "/docker/$id"
 	if ! ct_runc create --bundle "$bundle" "$name" </dev/null >"$TMP/$run.runc" 2>&1; then
 		# The one case a guest may not run: say why.
@@ -650,17 +701,21 @@ ct_run_runc() {
 		'{id: $id, runtime: "docker", pod_uid: "", qos: "", path: $path, cgid: $cgid}' >"$(ct_want runc)"
 	start_tracer "$run" --container "${id:0:12}" || { ct_runc_remove "$name"; return; }
 	ct_runc start "$name" >>"$TMP/$run.runc" 2>&1 || fail "$run: runc start"
-	# shellcheck disable=SC2016 # the container's sh expands it
-	if ct_runc exec "$name" sh -c \
-		'for i in $(seq 100); do netstat -ltn | grep -q ":8080 " && break; sleep 0.05; done
-		 echo hello | nc 127.0.0.1 8080; st=$?; touch /tmp/done; exit $st' \
+	if [ "$client" = init ]; then
+		:
+	elif ct_runc exec "$name" sh -c "$CT_RUNC_CLIENT; st=\$?; touch /tmp/done; exit \$st" \
 		</dev/null >>"$TMP/$run.runc" 2>&1; then
 		pass "$run: runc exec: a client in the container connected to its server"
 	else
 		fail "$run: runc exec: a client in the container connected to its server:"
 		detail "$TMP/$run.runc"
 	fi
-	ct_runc_wait_stopped "$name" || fail "$run: the container ends after its one connection"
+	if ct_runc_wait_stopped "$name" && [ "$(ct_runc state "$name" 2>/dev/null | jq -r .status)" = stopped ]; then
+		pass "$run: the container ends after its one connection (client: $client)"
+	else
+		fail "$run: the container ends after its one connection (client: $client):"
+		detail "$TMP/$run.runc"
+	fi
 	ct_pair_case "$run" host host
 	sleep 0.6
 	stop_tracer "$run"
@@ -786,8 +841,50 @@ ct_ds_err() {
 	grep -v '^time=' "$CT_DS_BUNDLE/err"
 }
 
+# ct_ds_refused RUN CONFIG WHY PATTERN: the container of CONFIG must exit
+# non-zero at once, one line on stderr matching PATTERN (grep -E).
+ct_ds_refused() {
+	local run=$1 rc
+
+	if ct_ds_up "$run" "$2"; then
+		ct_ds_down "$run"
+		fail "$run: $3: it exits non-zero at once (it traced)"
+		return
+	fi
+	wait_bounded "$CT_DS_PID" 10
+	rc=$WAIT_RC CT_DS_PID=
+	ct_ds_down "$run"
+	if [ "$rc" != 0 ] && [ "$(ct_ds_err | grep -c '')" = 1 ] && ct_ds_err | grep -qE "$4"; then
+		pass "$run: $3: it exits $rc at once, one line: $(ct_ds_err)"
+	else
+		fail "$run: $3: it exits non-zero at once, one line matching '$4' (got $rc):"
+		ct_ds_err | detail
+	fi
+}
+
+# Debian's kernels (and others with its patch) refuse perf_event_open()
+# without CAP_SYS_ADMIN when kernel.perf_event_paranoid is above 2, whatever
+# CAP_PERFMON says: the manifest asks such nodes for 2. Checks that the
+# DaemonSet's container (config $2) then exits at once, and sets 2 for the
+# rest of the run (ct_cleanup puts the value back).
+ct_ds_paranoid() {
+	local run=$1-paranoid value
+
+	value=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null) || return 0
+	[ "$value" -gt 2 ] || return 0
+	ct_ds_refused "$run" "$2" "kernel.perf_event_paranoid=$value (Debian's patch)" \
+		'Permission denied|CAP_SYS_ADMIN|paranoid'
+	if echo 2 >/proc/sys/kernel/perf_event_paranoid; then
+		CT_PARANOID=$value
+		pass "$run: kernel.perf_event_paranoid $value -> 2 for the rest, as the manifest asks of such a node"
+	else
+		fail "$run: kernel.perf_event_paranoid $value -> 2"
+		return 1
+	fi
+}
+
 ct_run_daemonset() {
-	local run=ct-daemonset rootfs_kind full id pod node pid rss peak limit want cap rc
+	local run=ct-daemonset rootfs_kind full id pod node pid rss peak now limit want cap
 
 	if ! command -v runc >/dev/null; then
 		skip "$run: needs runc"
@@ -816,6 +913,7 @@ ct_run_daemonset() {
 	pass "$run: config.json from the manifest: $(jq -c '{args: .process.args, caps: .process.capabilities.effective,
 		ns: [.linux.namespaces[].type], ro: [.mounts[] | select(.options | index("ro")) | .destination],
 		memory: .linux.resources.memory.limit}' "$full")"
+	ct_ds_paranoid "$run" "$full" || return
 
 	if ! ct_ds_up "$run" "$full"; then
 		fail "$run: tcptrace in the DaemonSet's container is ready:"
@@ -828,8 +926,9 @@ ct_run_daemonset() {
 	ct_pair_case "$run" C containerd-systemd
 	ct_pair_case "$run" host host
 	sleep 1
-	rss=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
-	peak=$(ct_memory_peak "$CT_DS_CG")
+	rss=$(awk '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 } END { print r " KiB now, " h " KiB at most" }' "/proc/$pid/status")
+	peak=$(ct_memory "$CT_DS_CG" peak)
+	now=$(ct_memory "$CT_DS_CG" current)
 	limit=$(jq -r '.linux.resources.memory.limit // empty' "$full")
 	ct_ds_down "$run"
 	if [ "$WAIT_RC" = 0 ]; then
@@ -847,9 +946,9 @@ ct_run_daemonset() {
 		fail "$run: every event has node \"$node\" (events, events without it: $want)"
 	fi
 	if [ -n "$peak" ] && [ -n "$limit" ] && [ "$peak" -lt "$limit" ]; then
-		pass "$run: memory: the container's peak $((peak / 1024)) KiB (tcptrace's peak RSS ${rss:-?} KiB) under the limit $((limit / 1024)) KiB"
+		pass "$run: memory: the container's $((now / 1024)) KiB now, $((peak / 1024)) KiB at most, under the limit of $((limit / 1024)) KiB (tcptrace's RSS: $rss)"
 	elif [ -z "$peak" ]; then
-		skip "$run: memory: no memory peak in the container's cgroup here (tcptrace's peak RSS ${rss:-?} KiB)"
+		skip "$run: memory: no memory peak in the container's cgroup here (tcptrace's RSS: $rss)"
 	else
 		fail "$run: memory: the container's peak $peak bytes under the limit $limit"
 	fi
@@ -863,20 +962,7 @@ ct_run_daemonset() {
 	for cap in CAP_BPF CAP_PERFMON; do
 		run=ct-daemonset-no-${cap#CAP_}
 		jq --arg cap "$cap" '.process.capabilities |= with_entries(.value -= [$cap])' "$full" >"$full.$cap"
-		if ct_ds_up "$run" "$full.$cap"; then
-			ct_ds_down "$run"
-			fail "$run: without $cap it exits non-zero at once (it traced)"
-			continue
-		fi
-		wait_bounded "$CT_DS_PID" 10
-		rc=$WAIT_RC CT_DS_PID=
-		ct_ds_down "$run"
-		if [ "$rc" != 0 ] && [ "$(ct_ds_err | grep -c '')" = 1 ] && ct_ds_err | grep -qF "$cap"; then
-			pass "$run: without $cap it exits $rc at once, one line: $(ct_ds_err)"
-		else
-			fail "$run: without $cap it exits non-zero at once, one line naming $cap (got $rc):"
-			ct_ds_err | detail
-		fi
+		ct_ds_refused "$run" "$full.$cap" "without $cap" "$cap"
 	done
 	cap=CAP_DAC_READ_SEARCH run=ct-daemonset-no-DAC_READ_SEARCH
 	jq --arg cap "$cap" --arg c "${CT_C:0:12}" '.process.capabilities |= with_entries(.value -= [$cap])
@@ -922,18 +1008,20 @@ ct_run_pods_join() {
 	fi
 }
 
-# The peak memory of cgroup $1's container in bytes: cgroup v2's
-# memory.peak, or the v1 memory controller's max_usage_in_bytes (hybrid).
-ct_memory_peak() {
-	local h
+# ct_memory CGROUP peak|current: the memory of that container's cgroup in
+# bytes, as its limit counts it (the BPF maps included): cgroup v2's
+# memory.peak or .current, or the v1 memory controller's (hybrid hosts).
+ct_memory() {
+	local h v2=memory.$2 v1=memory.max_usage_in_bytes
 
-	if [ -r "$CT_ROOT$1/memory.peak" ]; then
-		cat "$CT_ROOT$1/memory.peak"
+	[ "$2" = current ] && v1=memory.usage_in_bytes
+	if [ -r "$CT_ROOT$1/$v2" ]; then
+		cat "$CT_ROOT$1/$v2"
 		return
 	fi
-	for h in $(ct_hierarchies); do
-		if [ -r "$h$1/memory.max_usage_in_bytes" ]; then
-			cat "$h$1/memory.max_usage_in_bytes"
+	for h in $(ct_hierarchies '^cgroup$'); do
+		if [ -r "$h$1/$v1" ]; then
+			cat "$h$1/$v1"
 			return
 		fi
 	done
@@ -949,14 +1037,14 @@ run_container_suite() {
 	trap 'ct_cleanup; cleanup' EXIT
 	echo "# containers: cgroup2 at $CT_ROOT"
 	# Every form: what the kernel side does (the cgroup id in process
-	# context, the --container and --cgroup filters). The auto run adds
-	# what is the same in every form: the table, the other filter
-	# spellings and refusals, runc, the manifest and the DaemonSet.
+	# context, the --container and --cgroup filters), in one tcptrace run.
+	# The auto run adds what is the same in every form: every runtime's
+	# fields, the table, the other filter spellings and refusals, runc, the
+	# manifest and the DaemonSet.
 	if ct_setup; then
-		ct_run_fields
-		ct_run_container_prefix
-		ct_run_cgroup_relative
+		ct_run_kernel
 		if [ "$BACKEND" = auto ]; then
+			ct_run_fields
 			ct_run_table
 			ct_run_container_multi
 			ct_run_container_bad
