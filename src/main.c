@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "fields.h"
 #include "json_writer.h"
+#include "losses.h"
 #include "options.h"
 #include "outbuf.h"
 #include "preflight.h"
@@ -115,19 +116,26 @@ static int trace_loop(struct tracer *tracer, struct output *output, double timeo
 	return 0;
 }
 
+/* Every count of events that did not make it to stdout, by cause. */
+static void count_losses(struct tracer *tracer, const struct output *output,
+			 struct loss_counts *c)
+{
+	struct tracer_losses t;
+
+	tracer_losses(tracer, &t);
+	c->fell_behind = t.perf_lost + t.ring_full;
+	c->no_slot = t.no_slot;
+	c->output = 0;
+	c->malformed = output->bad_samples;
+	c->skipped_runs = tracer_skipped_runs(tracer);
+}
+
 static void report_losses(struct tracer *tracer, struct output *output)
 {
-	unsigned long long lost = tracer_lost_events(tracer);
+	struct loss_counts c;
 
-	unsigned long long skipped = tracer_skipped_runs(tracer);
-
-	if (lost)
-		fprintf(stderr, "tcptrace: lost %llu events (the reader fell behind the kernel)\n", lost);
-	if (skipped)
-		fprintf(stderr, "tcptrace: the kernel skipped %llu runs of its programs (another BPF program was running on that CPU); events may be missing\n",
-			skipped);
-	if (output->bad_samples)
-		fprintf(stderr, "tcptrace: dropped %llu malformed samples\n", output->bad_samples);
+	count_losses(tracer, output, &c);
+	loss_print_summary(stderr, &c);
 }
 
 /* The chosen writer, compiled from the fields; then the table's header. */

@@ -679,10 +679,19 @@ static unsigned long long kernel_drops(const struct tracer *tracer, __u32 cause)
 	return sum;
 }
 
+void tracer_losses(const struct tracer *tracer, struct tracer_losses *losses)
+{
+	losses->perf_lost = tracer->perf_lost;
+	losses->ring_full = kernel_drops(tracer, DROP_RINGBUF_FULL);
+	losses->no_slot = kernel_drops(tracer, DROP_NESTING);
+}
+
 unsigned long long tracer_lost_events(const struct tracer *tracer)
 {
-	return tracer->perf_lost + kernel_drops(tracer, DROP_RINGBUF_FULL) +
-	       kernel_drops(tracer, DROP_NESTING);
+	struct tracer_losses l;
+
+	tracer_losses(tracer, &l);
+	return l.perf_lost + l.ring_full + l.no_slot;
 }
 
 /*
