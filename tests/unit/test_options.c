@@ -413,6 +413,18 @@ static void test_unknown_and_missing(void **state)
 		  "--c");
 }
 
+/* getopt echoes the option as typed: what reaches stderr is escaped, one line. */
+static void test_unknown_escaped(void **state)
+{
+	PARSE_ERR("tcptrace: unrecognized option '--\\x1b[2Jfoo'\n", "--\x1b[2Jfoo");
+	PARSE_ERR("tcptrace: unrecognized option '--a\\x0ab'\n", "--a\nb");
+	PARSE_ERR("tcptrace: invalid option -- '\\x07'\n", "-\a");
+	PARSE_ERR("tcptrace: unrecognized option '--\\xff\\\\'\n", "--\xff\\");
+	PARSE_ERR("tcptrace: option '--json' doesn't allow an argument\n", "--json=\x1b");
+	/* Valid UTF-8 stays as it is. */
+	PARSE_ERR("tcptrace: unrecognized option '--caf\xc3\xa9'\n", "--caf\xc3\xa9");
+}
+
 static void test_positional_rejected(void **state)
 {
 	PARSE_ERR("tcptrace: unexpected argument 'foo'\n", "foo");
@@ -551,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_transport),
 		cmocka_unit_test(test_list_fields),
 		cmocka_unit_test(test_unknown_and_missing),
+		cmocka_unit_test(test_unknown_escaped),
 		cmocka_unit_test(test_positional_rejected),
 		cmocka_unit_test(test_everything_at_once),
 		cmocka_unit_test(test_no_leftovers),
