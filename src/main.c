@@ -15,8 +15,9 @@
 #include "tracer.h"
 
 #define POLL_INTERVAL_MS 100
-/* At exit, the longest wait for stdout to take the last events: with the
- * ~110 ms detaching takes, a signal ends tcptrace within half a second. */
+/* At exit, the longest wait for stdout to take the last events, while the
+ * programs are detached (100-400 ms): a signal ends tcptrace well within
+ * a second. */
 #define EXIT_WAIT_MS 250
 #define NSEC_PER_SEC 1000000000ULL
 
@@ -197,6 +198,9 @@ int main(int argc, char **argv)
 	if (!err && !output_ended(&output)) {
 		fprintf(stderr, "Tracing TCP connect, accept and close events... Hit Ctrl-C to end.\n");
 		err = trace_loop(tracer, &output, opts.timeout_s);
+		/* Detaching takes a grace period per tracepoint: under way
+		 * while the last events are read and written. */
+		tracer_detach_begin(tracer);
 		if (!err)
 			err = drain(tracer, &output);
 	}
