@@ -48,11 +48,13 @@ APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_ONLY))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_HELPER := $(OUTPUT)/tests/tcpcase
+HOSTILE_HELPERS := $(OUTPUT)/tests/commconn $(OUTPUT)/bench/connrate
 
 BUILD_DEPS := clang llvm gcc make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+# util-linux: unshare and setpriv (tests/live, tests/hostile); jq: both suites.
 TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils
 
-.PHONY: all clean install test unit live vmtest deps test-deps vmlinux
+.PHONY: all clean install test unit hostile live vmtest deps test-deps vmlinux
 .DELETE_ON_ERROR:
 
 all: tcptrace
@@ -87,10 +89,25 @@ $(LIVE_HELPER): tests/live/tcpcase.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-test: unit live vmtest
+$(OUTPUT)/tests/commconn: tests/hostile/commconn.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# The benchmark's load generator (bench/run.sh builds it the same way).
+$(OUTPUT)/bench/connrate: bench/connrate.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -std=gnu11 $< -o $@ -lm
+
+test: unit hostile live vmtest
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
+
+# tcptrace against bad input, missing privileges and kernel pieces, broken
+# or stuck stdout, signals, floods and hostile process names.
+hostile: tcptrace $(HOSTILE_HELPERS)
+	$(Q)tests/hostile/run.sh --backend tp_btf
 
 # The live suite on this kernel: both tracepoint forms, each with both
 # transports, and auto (which must pick tp_btf where kprobes and fentry are
@@ -102,8 +119,9 @@ live: tcptrace $(LIVE_HELPER)
 	$(Q)tests/live/run.sh --backend tracepoint --transport perf
 	$(Q)tests/live/run.sh --backend auto --expect-backend tp_btf
 
-# The live suite in a QEMU guest on Debian's stock kernel, every form.
-vmtest: tcptrace $(LIVE_HELPER)
+# The live suite in a QEMU guest on Debian's stock kernel, every form; the
+# hostile suite's signal and loss cases with the kprobe and fentry forms.
+vmtest: tcptrace $(LIVE_HELPER) $(HOSTILE_HELPERS)
 	$(Q)tests/vm/vmtest.sh
 
 vmlinux:

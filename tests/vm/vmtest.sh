@@ -4,16 +4,18 @@
 # vmtest.sh: the live suite for every backend on Debian's stock kernel, which
 # has the kprobes and fentry this host's kernel lacks.  One guest boot runs
 # tests/live/run.sh --backend B [--transport T] for each B[:T] of
-# VMTEST_BACKENDS, all of them even when one fails, then sums up with
-# "vmtest: B[:T] PASS|FAIL" lines. Each transport runs under two forms.
+# VMTEST_BACKENDS, and tests/hostile/run.sh --backend B --only signals,losses
+# for each hostile:B, all of them even when one fails, then sums up with
+# "vmtest: RUN PASS|FAIL" lines. Each transport runs under two forms.
 #
-#   VMTEST_BACKENDS         the runs ("kprobe:perf fentry tp_btf:perf tracepoint auto")
+#   VMTEST_BACKENDS         the runs ("kprobe:perf fentry tp_btf:perf tracepoint auto
+#                           hostile:kprobe hostile:fentry")
 #   VMTEST_BACKEND_TIMEOUT  seconds for one backend's run (200)
 #   VMTEST_VERBOSE=1        the guest's whole console (see vm-run.sh)
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-BACKENDS=${VMTEST_BACKENDS:-kprobe:perf fentry tp_btf:perf tracepoint auto}
+BACKENDS=${VMTEST_BACKENDS:-kprobe:perf fentry tp_btf:perf tracepoint auto hostile:kprobe hostile:fentry}
 PER=${VMTEST_BACKEND_TIMEOUT:-200}
 LOG=
 
@@ -36,8 +38,17 @@ for b do
 	expect=
 	[ "$b" = auto ] && expect="--expect-backend fentry"
 	transport=
-	case $b in *:*) transport="--transport ${b#*:}" ;; esac
-	timeout -k 5 "$per" tests/live/run.sh --backend "${b%%:*}" $transport $expect
+	case $b in
+	hostile:*)
+		# The emulated guest makes connections some ten times slower.
+		HOSTILE_FLOOD=4000 timeout -k 5 "$per" tests/hostile/run.sh \
+			--backend "${b#hostile:}" --only signals,losses
+		;;
+	*)
+		case $b in *:*) transport="--transport ${b#*:}" ;; esac
+		timeout -k 5 "$per" tests/live/run.sh --backend "${b%%:*}" $transport $expect
+		;;
+	esac
 	rc=$?
 	secs=$(($(date +%s) - start))
 	case $rc in
@@ -55,6 +66,12 @@ check_inputs()
 	[ -x ./tcptrace ] || die "./tcptrace is missing: run make first"
 	[ -x build/tests/tcpcase ] || die "build/tests/tcpcase is missing: run make build/tests/tcpcase"
 	[ -x tests/live/run.sh ] || die "tests/live/run.sh is missing"
+	case " $BACKENDS " in
+	*" hostile:"*)
+		[ -x build/bench/connrate ] && [ -x build/tests/commconn ] ||
+			die "build/bench/connrate or build/tests/commconn is missing: run make build/bench/connrate build/tests/commconn"
+		;;
+	esac
 }
 
 # The summary, one line a backend, from the guest's lines in the log $1.
@@ -109,7 +126,7 @@ main()
 	if grep -q 'did not run' "$LOG.sum"; then
 		die "the guest run failed (vm-run status $st)"
 	elif grep -q ' FAIL' "$LOG.sum"; then
-		die "FAIL; one backend alone: tests/vm/vm-run.sh -- tests/live/run.sh --backend NAME"
+		die "FAIL; one backend alone: tests/vm/vm-run.sh -- tests/live/run.sh --backend NAME (or tests/hostile/run.sh --backend NAME --only signals,losses)"
 	elif [ "$st" != 0 ]; then
 		die "the guest run failed (vm-run status $st)"
 	fi
