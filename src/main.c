@@ -82,23 +82,24 @@ static void count_losses(struct tracer *tracer, const struct output *output,
 }
 
 /* At most once per LOSS_REPORT_INTERVAL_S, and only when a count grew: a
- * line on stderr, and in JSON mode a record among the events. */
-static void report_progress(struct tracer *tracer, struct output *output,
-			    struct progress *pr, __u64 now)
+ * line on stderr, and in JSON mode a record among the events. Returns
+ * what writing the record did (output_flush()). */
+static int report_progress(struct tracer *tracer, struct output *output,
+			   struct progress *pr, __u64 now)
 {
 	struct loss_counts c;
 	char line[256];
 
 	if (now < pr->next_ns)
-		return;
+		return 0;
 	pr->next_ns = now + LOSS_REPORT_INTERVAL_S * NSEC_PER_SEC;
 	count_losses(tracer, output, &c);
 	if (!loss_grew(&c, &pr->reported))
-		return;
+		return 0;
 	pr->reported = c;
 	loss_progress_line(line, sizeof(line), &c);
 	fputs(line, stderr);
-	output_lost_record(output, &c);
+	return output_lost_record(output, &c);
 }
 
 /* Poll until a signal or the timeout; flush after each batch so a reader
@@ -124,7 +125,9 @@ static int trace_loop(struct tracer *tracer, struct output *output, double timeo
 				return err;
 		}
 		now = mono_ns();
-		report_progress(tracer, output, &pr, now);
+		err = report_progress(tracer, output, &pr, now);
+		if (err || output_ended(output))
+			return err;
 		if (deadline && now >= deadline)
 			break;
 	}

@@ -37,13 +37,14 @@ int stdout_check(void)
 	return 0;
 }
 
-/* The same file as fd 1, in a new open file description of its own. */
-static int reopen_nonblocking(const struct stat *st)
+/* The same file as fd, in a new open file description of its own. */
+static int reopen_nonblocking(int fd, const struct stat *st)
 {
+	char path[32];
 	struct stat got;
-	int fd;
 
-	fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &got) || got.st_dev != st->st_dev || got.st_ino != st->st_ino) {
@@ -51,6 +52,26 @@ static int reopen_nonblocking(const struct stat *st)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * stderr too: in a pipe nobody reads (`2>&1 | ...`), a line of ours would
+ * block as long as the pipe stays full. Its twin takes fd 2's place in our
+ * own fd table, which nobody else shares; a line it cannot take is lost.
+ */
+static void stderr_nonblocking(void)
+{
+	struct stat st;
+	int fd, flags = fcntl(STDERR_FILENO, F_GETFL);
+
+	if (flags < 0 || (flags & O_NONBLOCK) || fstat(STDERR_FILENO, &st) ||
+	    (!S_ISFIFO(st.st_mode) && !isatty(STDERR_FILENO)))
+		return;
+	fd = reopen_nonblocking(STDERR_FILENO, &st);
+	if (fd < 0)
+		return;
+	dup2(fd, STDERR_FILENO);
+	close(fd);
 }
 
 void stdout_sink_open(struct stdout_sink *sink)
@@ -62,6 +83,7 @@ void stdout_sink_open(struct stdout_sink *sink)
 	sink->fd = STDOUT_FILENO;
 	sink->saved_flags = -1;
 	sink->nonblock = false;
+	stderr_nonblocking();
 	if (fstat(STDOUT_FILENO, &st))
 		return;
 	if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode) && !tty)
@@ -73,7 +95,7 @@ void stdout_sink_open(struct stdout_sink *sink)
 		return;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		sink->fd = reopen_nonblocking(&st);
+		sink->fd = reopen_nonblocking(STDOUT_FILENO, &st);
 		if (sink->fd >= 0) {
 			sink->nonblock = true;
 			return;

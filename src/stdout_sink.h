@@ -10,7 +10,9 @@
  * (no /proc, another owner's pipe), a pipe or socket gets O_NONBLOCK on fd
  * 1 itself, restored at exit; a terminal keeps blocking writes, which a
  * signal still breaks. A regular file or a device other than a terminal
- * never waits for a reader: its writes stay blocking.
+ * never waits for a reader: its writes stay blocking. A pipe, FIFO or
+ * terminal on stderr gets a twin too (its lines are few: one that cannot
+ * be written is lost, rather than tcptrace stuck).
  */
 #ifndef TCPTRACE_STDOUT_SINK_H
 #define TCPTRACE_STDOUT_SINK_H
