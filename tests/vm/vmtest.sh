@@ -11,12 +11,15 @@
 #   VMTEST_BACKENDS         the runs ("kprobe:perf fentry tp_btf:perf tracepoint auto
 #                           hostile:kprobe hostile:fentry")
 #   VMTEST_BACKEND_TIMEOUT  seconds for one backend's run (200)
+#   VMTEST_HOSTILE_TIMEOUT  seconds for one hostile:B run (420: a tcptrace
+#                           starts and stops a dozen times, seconds each)
 #   VMTEST_VERBOSE=1        the guest's whole console (see vm-run.sh)
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BACKENDS=${VMTEST_BACKENDS:-kprobe:perf fentry tp_btf:perf tracepoint auto hostile:kprobe hostile:fentry}
 PER=${VMTEST_BACKEND_TIMEOUT:-200}
+HOSTILE_PER=${VMTEST_HOSTILE_TIMEOUT:-420}
 LOG=
 
 die()
@@ -26,11 +29,12 @@ die()
 }
 
 # Runs in the guest (host's / read-only, /tmp a tmpfs) as: sh -c GUEST
-# vmtest PER BACKEND...  A hung backend is cut by its own timeout (which
+# vmtest PER HOSTILE_PER BACKEND...  A hung backend is cut by its own timeout (which
 # kills its whole process group), so the others still run.
 GUEST='
 per=$1
-shift
+hostile_per=$2
+shift 2
 for b do
 	echo "vmtest: --- backend $b ---"
 	start=$(date +%s)
@@ -45,7 +49,7 @@ for b do
 		# connections, and a bound that says "does not hang" (the host
 		# run checks 1 s).
 		HOSTILE_CONNS=300 HOSTILE_FLOOD=1000 HOSTILE_EXIT_MS=10000 \
-			timeout -k 5 "$per" tests/hostile/run.sh \
+			timeout -k 5 "$hostile_per" tests/hostile/run.sh \
 			--backend "${b#hostile:}" --only signals,losses
 		;;
 	*)
@@ -88,15 +92,29 @@ summary()
 	done
 }
 
+# Seconds for one boot running the runs $@: each one's budget, and a
+# minute for the boot.
+guest_budget()
+{
+	total=60
+	for b do
+		case $b in
+		hostile:*) total=$((total + HOSTILE_PER + 10)) ;;
+		*) total=$((total + PER + 10)) ;;
+		esac
+	done
+	echo "$total"
+}
+
 # One guest boot for the backends $@, its console appended to $LOG.
 run_guest()
 {
-	# Every backend's budget plus a minute for the boot. Through tee to find
-	# the results; sh has no pipefail, so vm-run's status goes by file.
+	# Through tee to find the results; sh has no pipefail, so vm-run's
+	# status goes by file.
 	{
 		st=0
-		tests/vm/vm-run.sh --timeout $(($# * (PER + 10) + 60)) -- \
-			sh -c "$GUEST" vmtest "$PER" "$@" || st=$?
+		tests/vm/vm-run.sh --timeout "$(guest_budget "$@")" -- \
+			sh -c "$GUEST" vmtest "$PER" "$HOSTILE_PER" "$@" || st=$?
 		echo $st >"$LOG.st"
 	} | tee -a "$LOG"
 	st=$(cat "$LOG.st")
