@@ -61,6 +61,7 @@ APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_ONLY))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_HELPER := $(OUTPUT)/tests/tcpcase
+HOSTILE_HELPERS := $(OUTPUT)/tests/commconn $(OUTPUT)/bench/connrate
 
 BUILD_DEPS := clang llvm gcc make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 # libclang-rt-dev: the sanitizer and libFuzzer runtimes of Debian's default
@@ -68,8 +69,8 @@ BUILD_DEPS := clang llvm gcc make pkg-config bpftool libbpf-dev libelf-dev zlib1
 TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils \
 	     groff-base bsdextrautils libclang-rt-dev
 
-.PHONY: all clean install install-check test unit unit-asan fuzz fuzz-corpus live vmtest deps \
-	test-deps vmlinux bpf cross-bpf
+.PHONY: all clean install install-check test unit unit-asan fuzz fuzz-corpus hostile live vmtest \
+	deps test-deps vmlinux bpf cross-bpf
 .DELETE_ON_ERROR:
 
 # User space for another architecture needs a cross compiler (and that
@@ -136,7 +137,17 @@ $(LIVE_HELPER): tests/live/tcpcase.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-test: unit unit-asan install-check cross-bpf fuzz live vmtest
+$(OUTPUT)/tests/commconn: tests/hostile/commconn.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# The benchmark's load generator (bench/run.sh builds it the same way).
+$(OUTPUT)/bench/connrate: bench/connrate.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -std=gnu11 $< -o $@ -lm
+
+test: unit unit-asan install-check cross-bpf fuzz hostile live vmtest
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
@@ -181,6 +192,11 @@ $(MKCORPUS): tests/fuzz/mkcorpus.c tests/fuzz/fuzz_input.h $(LIB_OBJS) | $(OUTPU
 fuzz-corpus: $(MKCORPUS)
 	$(Q)$(MKCORPUS) tests/fuzz/corpus
 
+# tcptrace against bad input, missing privileges and kernel pieces, broken
+# or stuck stdout, signals, floods and hostile process names.
+hostile: tcptrace $(HOSTILE_HELPERS)
+	$(Q)tests/hostile/run.sh --backend tp_btf
+
 # The live suite on this kernel: both tracepoint forms, each with both
 # transports, and auto (which must pick tp_btf where kprobes and fentry are
 # missing).
@@ -191,8 +207,9 @@ live: tcptrace $(LIVE_HELPER)
 	$(Q)tests/live/run.sh --backend tracepoint --transport perf
 	$(Q)tests/live/run.sh --backend auto --expect-backend tp_btf
 
-# The live suite in a QEMU guest on Debian's stock kernel, every form.
-vmtest: tcptrace $(LIVE_HELPER)
+# The live suite in a QEMU guest on Debian's stock kernel, every form; the
+# hostile suite's signal and loss cases with the kprobe and fentry forms.
+vmtest: tcptrace $(LIVE_HELPER) $(HOSTILE_HELPERS)
 	$(Q)tests/vm/vmtest.sh
 
 # vmlinux/ARCH/vmlinux.h from the running kernel's BTF, or with FROM_DEB=1

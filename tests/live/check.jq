@@ -11,7 +11,8 @@
 # printed (path, kind, column per line). MODE:
 #   check    one "ok - ..." / "FAIL - ..." line per check, "#" lines of detail
 #   missing  how many expected events have not arrived yet (a number)
-#   schema   one line per event whose fields are not the listed ones
+#   schema   one line per event whose fields are not the listed ones, and
+#            per loss record ("type":"lost") not of the documented shape
 #
 # The expected events follow from the facts, by the contract:
 #   connect  by whoever called connect(), tid of the calling thread, fd =
@@ -236,7 +237,19 @@ def schema_ok:
   and (.type == "connect" or .type == "accept" or .type == "close")
   and (.src | ep_ok) and (.dst | ep_ok) and (.src.version == .dst.version);
 
+# The loss record (README, JSON): cumulative counts, in band among the events.
+def count_ok: type == "number" and . >= 0 and . == floor;
+def lost_ok:
+  type == "object"
+  and ([paths | map(tostring) | join(".")] | sort)
+      == ["kernel_skipped_runs", "lost", "lost.malformed", "lost.output", "lost.transport",
+          "timestamp", "type"]
+  and (ts != null)
+  and (.lost | [.transport, .output, .malformed] | all(count_ok))
+  and (.kernel_skipped_runs | count_ok);
+
 if $mode == "missing" then missing
-elif $mode == "schema" then $events[] | select(schema_ok | not) | tojson
+elif $mode == "schema"
+then $events[] | select(if .type == "lost" then lost_ok else schema_ok end | not) | tojson
 else $cases[] | case_checks(.)
 end
