@@ -41,9 +41,12 @@ APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_ONLY))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_HELPER := $(OUTPUT)/tests/tcpcase
+LIVE_STORM := $(OUTPUT)/tests/tcpstorm
+LIVE_DENY := $(OUTPUT)/tests/deny_connect.bpf.o
+LIVE_BINS := $(LIVE_HELPER) $(LIVE_STORM) $(LIVE_DENY)
 
 BUILD_DEPS := clang llvm gcc make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils
+TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils nftables
 
 .PHONY: all clean install test unit live vmtest deps test-deps vmlinux
 .DELETE_ON_ERROR:
@@ -80,6 +83,15 @@ $(LIVE_HELPER): tests/live/tcpcase.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
+$(LIVE_STORM): tests/live/tcpstorm.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# The eperm case's cgroup/connect4 program (run.sh loads it with bpftool).
+$(LIVE_DENY): tests/live/deny_connect.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 test: unit live vmtest
 
 unit: $(UNIT_BINS)
@@ -88,7 +100,7 @@ unit: $(UNIT_BINS)
 # The live suite on this kernel: both tracepoint forms, each with both
 # transports, and auto (which must pick tp_btf where kprobes and fentry are
 # missing).
-live: tcptrace $(LIVE_HELPER)
+live: tcptrace $(LIVE_BINS)
 	$(Q)tests/live/run.sh --backend tp_btf --transport ringbuf
 	$(Q)tests/live/run.sh --backend tp_btf --transport perf
 	$(Q)tests/live/run.sh --backend tracepoint --transport ringbuf
@@ -96,7 +108,7 @@ live: tcptrace $(LIVE_HELPER)
 	$(Q)tests/live/run.sh --backend auto --expect-backend tp_btf
 
 # The live suite in a QEMU guest on Debian's stock kernel, every form.
-vmtest: tcptrace $(LIVE_HELPER)
+vmtest: tcptrace $(LIVE_BINS)
 	$(Q)tests/vm/vmtest.sh
 
 vmlinux:
