@@ -1,16 +1,27 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # tcptrace: `make` builds ./tcptrace, `make test` runs every suite, V=1 shows commands.
 
+# The target architecture: ARCH (x86 or arm64; x86_64 and aarch64 are
+# taken too), else the host's. Another architecture than the host's builds
+# in build/ARCH and only the BPF object (`make bpf ARCH=arm64`, clang alone
+# cross-builds it), unless CC is a cross compiler.
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH ?= $(HOST_ARCH)
+override ARCH := $(patsubst x86_64,x86,$(patsubst amd64,x86,$(patsubst aarch64,arm64,$(ARCH))))
+ifeq ($(ARCH),$(HOST_ARCH))
 OUTPUT ?= build
+else
+OUTPUT ?= build/$(ARCH)
+endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 CLANG ?= clang
 LLVM_STRIP ?= llvm-strip
+LLVM_OBJDUMP ?= llvm-objdump
 BPFTOOL ?= bpftool
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
 
-ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX_DIR := vmlinux/$(ARCH)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
@@ -26,7 +37,14 @@ endif
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -MMD -MP \
 	  -Iinclude -Isrc -I$(OUTPUT) -DTCPTRACE_VERSION='"$(VERSION)"'
+# One self-contained binary by default: libbpf, libelf and zlib linked
+# statically (Debian's -dev packages ship the .a files). DYNAMIC=1 links
+# them as shared libraries.
+ifeq ($(DYNAMIC),1)
 LDLIBS_BPF := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+else
+LDLIBS_BPF := -static $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+endif
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -I$(VMLINUX_DIR) -Iinclude -Ibpf -fdebug-prefix-map=$(CURDIR)=.
@@ -46,14 +64,25 @@ LIVE_DENY := $(OUTPUT)/tests/deny_connect.bpf.o
 LIVE_BINS := $(LIVE_HELPER) $(LIVE_STORM) $(LIVE_DENY)
 
 BUILD_DEPS := clang llvm gcc make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils nftables
+TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils \
+	     groff-base bsdextrautils nftables
 
-.PHONY: all clean install test unit live vmtest deps test-deps vmlinux
+.PHONY: all clean install install-check test unit live vmtest deps test-deps vmlinux bpf cross-bpf
 .DELETE_ON_ERROR:
+
+# User space for another architecture needs a cross compiler (and that
+# architecture's libbpf, libelf and zlib): without one, say so rather than
+# build a host binary around a foreign BPF object.
+ifneq ($(ARCH),$(HOST_ARCH))
+ifeq ($(origin CC),default)
+CROSS_CHECK = $(error ARCH=$(ARCH) on this $(HOST_ARCH) host builds the BPF object only (make bpf ARCH=$(ARCH)); user space needs CC=<$(ARCH) cross compiler>)
+endif
+endif
 
 all: tcptrace
 
 tcptrace: $(APP_OBJS) $(LIB_OBJS)
+	$(CROSS_CHECK)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS_BPF) -o $@
 
@@ -69,9 +98,31 @@ $(OUTPUT)/tcptrace.skel.h: $(OUTPUT)/tcptrace.bpf.o Makefile
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name tcptrace_bpf > $@
 
+# The BPF object alone: `make bpf ARCH=arm64` (or `make bpf-arm64`) builds
+# build/arm64/tcptrace.bpf.o on any host.
+bpf: $(OUTPUT)/tcptrace.bpf.o
+
+bpf-%:
+	$(Q)$(MAKE) ARCH=$* OUTPUT=$(if $(filter $*,$(HOST_ARCH)),$(OUTPUT),$(OUTPUT)/$*) bpf
+
+# The BPF object of every other architecture with a vmlinux.h, built in
+# $(OUTPUT)/ARCH (this host's build/ stays as it is), opened by bpftool gen
+# skeleton, and checked against this host's: the same programs and maps,
+# with that architecture's registers (scripts/check-bpf-object.sh).
+CROSS_ARCHS ?= $(filter-out $(HOST_ARCH),$(notdir $(wildcard vmlinux/*)))
+
+cross-bpf: $(OUTPUT)/tcptrace.bpf.o
+	$(if $(filter-out $(HOST_ARCH),$(ARCH)),$(error make cross-bpf builds every architecture but the host's against the host's: run it without ARCH))
+	$(Q)set -e; for a in $(CROSS_ARCHS); do \
+		$(MAKE) ARCH=$$a OUTPUT=$(OUTPUT)/$$a $(OUTPUT)/$$a/tcptrace.skel.h; \
+		LLVM_OBJDUMP=$(LLVM_OBJDUMP) BPFTOOL=$(BPFTOOL) scripts/check-bpf-object.sh \
+			$$a $(OUTPUT)/$$a/tcptrace.bpf.o $(OUTPUT)/tcptrace.bpf.o; \
+	done
+
 $(OUTPUT)/tracer.o: $(OUTPUT)/tcptrace.skel.h
 
 $(OUTPUT)/%.o: src/%.c | $(OUTPUT)
+	$(CROSS_CHECK)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -92,7 +143,7 @@ $(LIVE_DENY): tests/live/deny_connect.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-test: unit live vmtest
+test: unit install-check cross-bpf live vmtest
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
@@ -111,12 +162,20 @@ live: tcptrace $(LIVE_BINS)
 vmtest: tcptrace $(LIVE_BINS)
 	$(Q)tests/vm/vmtest.sh
 
+# vmlinux/ARCH/vmlinux.h from the running kernel's BTF, or with FROM_DEB=1
+# from a Debian kernel package of ARCH (scripts/vmlinux-from-deb.sh;
+# VMLINUX_KERNEL_PKG picks the package), which any host can do.
 vmlinux:
 	$(call msg,GEN,$(VMLINUX_DIR)/vmlinux.h)
+ifeq ($(FROM_DEB),1)
+	$(Q)BPFTOOL=$(BPFTOOL) scripts/vmlinux-from-deb.sh $(ARCH)
+else
+	$(if $(filter-out $(HOST_ARCH),$(ARCH)),$(error the running kernel is $(HOST_ARCH): make vmlinux ARCH=$(ARCH) FROM_DEB=1))
 	$(Q)mkdir -p $(VMLINUX_DIR)
 	$(Q){ echo '/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */'; \
 	   echo "/* Generated by 'make vmlinux' with $$($(BPFTOOL) version | head -1) from the BTF of kernel $$(uname -r) ($$(uname -m)). */"; \
 	   $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c; } > $(VMLINUX_DIR)/vmlinux.h
+endif
 
 deps:
 	$(Q)./scripts/install-deps.sh $(BUILD_DEPS)
@@ -127,9 +186,44 @@ test-deps:
 install: tcptrace
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/sbin/tcptrace)
 	$(Q)install -D -m 0755 tcptrace $(DESTDIR)$(PREFIX)/sbin/tcptrace
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/man/man8/tcptrace.8)
+	$(Q)install -D -m 0644 doc/tcptrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/tcptrace.8
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcptrace)
+	$(Q)install -D -m 0644 completion/tcptrace \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcptrace
+
+# What make install puts down, and that it works: one binary needing only
+# libc, a man page groff renders without a warning, the completion.
+install-check: tcptrace
+	$(Q)tests/install/check.sh
 
 clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUTPUT) tcptrace
 
+# The benchmark (bench/README.md), never part of `make test`: tcptrace beside
+# its peers, then the user-space micro-benchmark where there is one.
+BENCH_DEPS := bpftrace libbpf-tools procps util-linux valgrind
+BENCH_ARGS ?=
+.PHONY: bench bench-deps
+
+bench: tcptrace
+	$(Q)bench/run.sh $(BENCH_ARGS)
+	$(Q)if $(MAKE) -n bench-fmt >/dev/null 2>&1; then $(MAKE) bench-fmt; fi
+
+bench-deps:
+	$(Q)./scripts/install-deps.sh $(BUILD_DEPS) $(BENCH_DEPS)
+
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/tests/*.d)
+
+# The formatter's instructions per event under callgrind (bench/README.md).
+FMTBENCH := $(OUTPUT)/bench/fmtbench
+
+$(FMTBENCH): bench/fmtbench.c bench/fmtsamples.h $(LIB_OBJS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@
+
+.PHONY: bench-fmt
+bench-fmt: $(FMTBENCH)
+	$(Q)bench/fmt-callgrind.sh $(FMTBENCH)

@@ -1,53 +1,63 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# tcptrace's overhead on a connection-heavy workload: the loopback connection
-# rate bench/connrate achieves untraced, and while tcptrace traces it, as a
-# ratio to the untraced rate measured in the same run.
+# What tracing costs a connection-heavy workload, for tcptrace and its peers,
+# side by side: the loopback connection rate bench/connrate achieves while
+# each tracer runs, as a ratio to the untraced rates measured just before and
+# just after it, plus what each tracer printed, lost, and used.
 #
-#   bench/run.sh [-r ROUNDS] [-d SECONDS] [-w WORKERS] [--table] [--null]
-#                [--no-netns] [--compare TCPTRACE TCPTRACE...]
+#   bench/run.sh [-r ROUNDS] [-d SECONDS] [-s SETUPS] [--only REGEX]
+#                [-V SPEC]... [--no-netns] [--compare TCPTRACE TCPTRACE...]
 #
-#   -r, --rounds N     rounds (default 5); each round runs every variant once,
-#                      in an order rotated by one each round
+#   -r, --rounds N     rounds (default 3): each runs every variant once
 #   -d, --duration S   seconds per measurement (default 2)
-#   -w, --workers N    connrate client/server pairs (default 1), each pair
-#                      pinned to one CPU (CONNRATE_ARGS=--no-pin: not pinned)
-#   --table            also measure the table output (no --json)
-#   --null             also measure --json > /dev/null (events not counted)
+#   -s, --setups LIST  comma-separated, in order (default pinned,spread):
+#                        pinned  connrate -w 1 and the tracer on one CPU
+#                        spread  connrate -w 2 (a pair per CPU), tracer unpinned
+#   --only REGEX       keep the variants whose name matches (ERE)
+#   -V, --variant SPEC a variant "NAME|KIND|COMMAND" (repeatable): the first
+#                      -V replaces the default list (see VARIANTS below)
 #   --no-netns         run connrate in the host's network namespace
-#   --compare A B...   measure each tcptrace binary given (must come last),
-#                      each against the same untraced baseline
+#   --compare A B...   variants "json #1", "json #2"...: A --json, B --json...
+#                      (must come last; replaces the default list)
 #
 # Environment:
-#   TCPTRACE           the binary (default ./tcptrace; ignored with --compare)
-#   TCPTRACE_ARGS      extra arguments for every tcptrace run (word-split)
-#   BACKEND            --backend value (default tracepoint)
+#   TCPTRACE           tcptrace binary (default ./tcptrace)
+#   TCPTRACE_ARGS      extra arguments for every default tcptrace variant
+#   TCPLIFE, BPFTRACE  the peers (default: tcplife, bpftrace in PATH or /usr/sbin)
+#   BENCH_VARIANTS     variants, one SPEC a line (instead of the defaults)
+#   BENCH_CPU          the CPU of the pinned setup (default the last one)
+#   MAX_BASELINE_DIFF  drop a pair whose two untraced rates differ by more
+#                      than this fraction (default 0.10)
+#   BPF_STATS          1 (default): kernel.bpf_stats_enabled=1 during the run,
+#                      restored after; 0: leave it (BPF ns column then empty)
 #   CONNRATE_ARGS      extra arguments for connrate (word-split)
-#   BENCH_TMPDIR       where tcptrace's output goes while it is counted
-#                      (default /dev/shm; deleted after each round)
-#   DRAIN              seconds between connrate's end and SIGINT (default 0.5),
-#                      so tcptrace can print what it holds back; 0 shows
-#                      events dropped at exit
-#   SETTLE             pause between measurements (default 0.5 s)
-#   READY_TIMEOUT      bound on the wait for tcptrace's ready line (30 s)
-#   STOP_TIMEOUT       bound on tcptrace's exit after SIGINT (30 s)
+#   BENCH_TMPDIR       where tracer output goes while it is counted
+#                      (default /dev/shm; deleted after each measurement)
+#   DRAIN              seconds between connrate's end and SIGINT (0.3), so a
+#                      tracer prints what it still holds (100 ms polls)
+#   SETTLE             pause after each measurement (0.3 s)
+#   READY_TIMEOUT      bound on the wait for a tracer's ready line (30 s)
+#   STOP_TIMEOUT       bound on a tracer's exit after SIGINT (30 s)
 #   CC                 compiler for connrate (default gcc)
 #
-# Each traced measurement: start tcptrace (stdout to a file in BENCH_TMPDIR,
-# stderr to another), wait for its ready line on stderr, run connrate, wait
-# DRAIN, SIGINT, wait for its exit (status 0 required), then count the events
-# whose comm is connrate-cli/connrate-srv (4 per connection: connect, accept,
-# two closes) and collect what else it printed on stderr ("lost N events"...).
-# Just before SIGINT it also
-# reads, from /proc/PID/fdinfo of tcptrace's BPF program fds, the sum of their
-# recursion_misses (runs the kernel skipped because another BPF program was
-# running on that CPU: events lost without a "lost" line), and tcptrace's CPU
-# time since its ready line (/proc/PID/stat), per connection.
+# VARIANTS: NAME|KIND|COMMAND. COMMAND is run by bash as "exec COMMAND"
+# (variables TCPTRACE, TCPTRACE_ARGS, TCPLIFE, BPFTRACE and BENCH_DIR are
+# set); KIND says how to tell it is ready and how to count its output:
+#   tcptrace-json, tcptrace-table: ready line on stderr; 4 events/connection
+#   tcplife: its header on stdout (needs stdbuf -oL); 2 lines/connection
+#   bpftrace: the header of bench/tcptrace.bt on stdout; 4 lines/connection
+# A variant that exits, or is not ready within READY_TIMEOUT, is skipped for
+# the rest of the run, with the reason in its row.
 #
-# Prints a header (date, kernel, load), one line per measurement on stderr,
-# and the summary table on stdout; the raw measurements are kept in
-# build/bench/last-run.tsv. Needs root. Every wait is bounded.
+# Order: in each round, each traced measurement stands between two untraced
+# ones (U A U B U C U ...; the traced order rotates by one each round, and
+# consecutive traced runs share the untraced run between them). A traced
+# run's ratio is its rate over the mean of its two neighbours.
+#
+# Prints a header, one line per measurement on stderr, one table per setup on
+# stdout. Raw measurements: build/bench/last-run.tsv. Needs root. Every wait
+# is bounded; Ctrl-C stops every process it started and restores the sysctl.
 
 set -u
 
@@ -57,27 +67,49 @@ ROOT=$(cd "$HERE/.." && pwd)
 . "$ROOT/scripts/proc.sh"
 OUT=$ROOT/build/bench
 CONNRATE=$OUT/connrate
-READY_LINE='Tracing TCP connect, accept and close events... Hit Ctrl-C to end.'
+TSV=$OUT/last-run.tsv
+TCPTRACE_READY='Tracing TCP connect, accept and close events... Hit Ctrl-C to end.'
 
-ROUNDS=5
+# Single quotes: each COMMAND is expanded by the bash that runs it.
+# shellcheck disable=SC2016
+DEFAULT_VARIANTS=(
+	'json ringbuf tp_btf|tcptrace-json|"$TCPTRACE" --json --transport ringbuf --backend tp_btf $TCPTRACE_ARGS'
+	'json perf tp_btf|tcptrace-json|"$TCPTRACE" --json --transport perf --backend tp_btf $TCPTRACE_ARGS'
+	'json ringbuf tracepoint|tcptrace-json|"$TCPTRACE" --json --transport ringbuf --backend tracepoint $TCPTRACE_ARGS'
+	'json perf tracepoint|tcptrace-json|"$TCPTRACE" --json --transport perf --backend tracepoint $TCPTRACE_ARGS'
+	'table|tcptrace-table|"$TCPTRACE" $TCPTRACE_ARGS'
+	'tcplife|tcplife|stdbuf -oL "$TCPLIFE"'
+	'bpftrace|bpftrace|"$BPFTRACE" "$BENCH_DIR/tcptrace.bt"'
+)
+
+ROUNDS=3
 DURATION=2
-WORKERS=1
-TABLE=false
-NULLSINK=false
+SETUPS=pinned,spread
+ONLY=
 NETNS=--netns
-BINS=()
-BACKEND=${BACKEND:-tracepoint}
-DRAIN=${DRAIN:-0.5}
-SETTLE=${SETTLE:-0.5}
+SPECS=()
+DRAIN=${DRAIN:-0.3}
+SETTLE=${SETTLE:-0.3}
 READY_TIMEOUT=${READY_TIMEOUT:-30}
 STOP_TIMEOUT=${STOP_TIMEOUT:-30}
+MAX_BASELINE_DIFF=${MAX_BASELINE_DIFF:-0.10}
+BPF_STATS=${BPF_STATS:-1}
+BENCH_CPU=${BENCH_CPU:-$(($(nproc) - 1))}
 CC=${CC:-gcc}
-read -r -a EXTRA_ARGS <<<"${TCPTRACE_ARGS:-}"
 read -r -a CONNRATE_EXTRA <<<"${CONNRATE_ARGS:-}"
+
+# For the variants' commands (bash -c).
+export TCPTRACE=${TCPTRACE:-$ROOT/tcptrace}
+export TCPTRACE_ARGS=${TCPTRACE_ARGS:-}
+export BENCH_DIR=$HERE
+export TCPLIFE=${TCPLIFE:-$(PATH=$PATH:/usr/sbin command -v tcplife || echo tcplife)}
+export BPFTRACE=${BPFTRACE:-$(PATH=$PATH:/usr/sbin command -v bpftrace || echo bpftrace)}
 
 TMP=
 TRACER_PID=
 CONNRATE_PID=
+STATS_SAVED=
+STATS_FILE=/proc/sys/kernel/bpf_stats_enabled
 
 die() {
 	echo "bench: $*" >&2
@@ -99,6 +131,7 @@ cleanup() {
 		kill -KILL "$TRACER_PID" 2>/dev/null
 		wait "$TRACER_PID" 2>/dev/null
 	fi
+	[ -n "$STATS_SAVED" ] && echo "$STATS_SAVED" >"$STATS_FILE"
 	[ -n "$TMP" ] && rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -107,264 +140,444 @@ trap 'exit 130' INT TERM
 is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
 is_secs() { [[ $1 =~ ^[0-9]*\.?[0-9]+$ ]]; }
 
-while [ $# -gt 0 ]; do
-	case $1 in
-	-r | --rounds) { [ $# -ge 2 ] && is_uint "$2"; } || usage; ROUNDS=$2; shift 2 ;;
-	-d | --duration) { [ $# -ge 2 ] && is_secs "$2"; } || usage; DURATION=$2; shift 2 ;;
-	-w | --workers) { [ $# -ge 2 ] && is_uint "$2"; } || usage; WORKERS=$2; shift 2 ;;
-	--table) TABLE=true; shift ;;
-	--null) NULLSINK=true; shift ;;
-	--no-netns) NETNS=; shift ;;
-	--compare)
-		shift
-		[ $# -ge 2 ] || usage
-		BINS=("$@")
-		shift $# ;;
-	-h | --help) usage ;;
-	*) usage ;;
-	esac
-done
-[ ${#BINS[@]} -eq 0 ] && BINS=("${TCPTRACE:-$ROOT/tcptrace}")
-for s in "$DRAIN" "$SETTLE" "$READY_TIMEOUT" "$STOP_TIMEOUT"; do
-	is_secs "$s" || die "not a number of seconds: '$s'"
-done
-
-[ "$(id -u)" -eq 0 ] || die "needs root (tcptrace, and connrate --netns)"
-for b in "${BINS[@]}"; do
-	[ -x "$b" ] || die "not an executable: $b (build it with make)"
-done
-
-# ---- connrate: plain gcc, rebuilt when its source is newer ----
-
-mkdir -p "$OUT" || die "cannot create $OUT"
-if [ ! -x "$CONNRATE" ] || [ "$HERE/connrate.c" -nt "$CONNRATE" ]; then
-	"$CC" -O2 -g -Wall -Wextra -std=gnu11 "$HERE/connrate.c" -o "$CONNRATE" -lm ||
-		die "cannot build $CONNRATE"
-fi
-
-TMPBASE=${BENCH_TMPDIR:-/dev/shm}
-[ -d "$TMPBASE" ] && [ -w "$TMPBASE" ] || TMPBASE=$OUT
-TMP=$(mktemp -d "$TMPBASE/tcptrace-bench.XXXXXX") || die "cannot create a temporary directory"
-
-# ---- variants ----
-
-# Each variant: a label, a binary (empty: untraced) and an output mode.
-V_LABEL=(untraced)
-V_BIN=("")
-V_MODE=(none)
-add_variants() {
-	local mode=$1 name=$2 i
-
-	for i in "${!BINS[@]}"; do
-		if [ ${#BINS[@]} -gt 1 ]; then
-			V_LABEL+=("$name #$((i + 1))")
-		else
-			V_LABEL+=("$name")
-		fi
-		V_BIN+=("${BINS[$i]}")
-		V_MODE+=("$mode")
+parse_args() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-r | --rounds) { [ $# -ge 2 ] && is_uint "$2"; } || usage; ROUNDS=$2; shift 2 ;;
+		-d | --duration) { [ $# -ge 2 ] && is_secs "$2"; } || usage; DURATION=$2; shift 2 ;;
+		-s | --setups) [ $# -ge 2 ] || usage; SETUPS=$2; shift 2 ;;
+		--only) [ $# -ge 2 ] || usage; ONLY=$2; shift 2 ;;
+		-V | --variant) [ $# -ge 2 ] || usage; SPECS+=("$2"); shift 2 ;;
+		--no-netns) NETNS=; shift ;;
+		--compare)
+			shift
+			[ $# -ge 2 ] || usage
+			local i=0 b
+			for b in "$@"; do
+				i=$((i + 1))
+				SPECS+=("json #$i|tcptrace-json|$(printf '%q' "$b") --json \$TCPTRACE_ARGS")
+			done
+			shift $# ;;
+		-h | --help) usage ;;
+		*) usage ;;
+		esac
 	done
 }
-add_variants json json
-$TABLE && add_variants table table
-$NULLSINK && add_variants null "json>/dev/null"
-NV=${#V_LABEL[@]}
+
+# The variant list: V_NAME, V_KIND, V_CMD; V_SKIP[i] is set once i is skipped.
+load_variants() {
+	local spec name kind cmd
+
+	if [ ${#SPECS[@]} -eq 0 ] && [ -n "${BENCH_VARIANTS:-}" ]; then
+		mapfile -t SPECS < <(grep -v '^[[:space:]]*$' <<<"$BENCH_VARIANTS")
+	fi
+	[ ${#SPECS[@]} -eq 0 ] && SPECS=("${DEFAULT_VARIANTS[@]}")
+	V_NAME=() V_KIND=() V_CMD=() V_SKIP=()
+	for spec in "${SPECS[@]}"; do
+		IFS='|' read -r name kind cmd <<<"$spec"
+		{ [ -n "$name" ] && [ -n "${cmd:-}" ]; } || die "bad variant (NAME|KIND|COMMAND): $spec"
+		case $kind in
+		tcptrace-json | tcptrace-table | tcplife | bpftrace) ;;
+		*) die "variant '$name': unknown kind '$kind'" ;;
+		esac
+		[ -n "$ONLY" ] && ! [[ $name =~ $ONLY ]] && continue
+		V_NAME+=("$name") V_KIND+=("$kind") V_CMD+=("$cmd") V_SKIP+=("")
+	done
+	[ ${#V_NAME[@]} -gt 0 ] || die "no variant left (--only '$ONLY')"
+}
+
+# ---- what a kind of tracer prints ----
+
+# "out|err ERE": where the ready line of kind $1 appears, and what it is.
+ready_pattern() {
+	case $1 in
+	tcptrace-*) printf 'err %s\n' "^${TCPTRACE_READY//./\\.}\$" ;;
+	tcplife) echo 'out ^PID +COMM +LADDR' ;;
+	bpftrace) echo 'out ^TYPE +PID +COMM +SRC +DST' ;;
+	esac
+}
+
+# Events expected per connection: connect, accept and two closes; tcplife
+# prints one line per socket that closes, the client's and the server's.
+expected_per_conn() {
+	case $1 in
+	tcplife) echo 2 ;;
+	*) echo 4 ;;
+	esac
+}
+
+# Count connrate's events in output file $2 of kind $1:
+# "written connect accept close other" (other: other processes' events).
+count_events() {
+	case $1 in
+	tcptrace-json)
+		awk '{
+			if (match($0, /"type":"[a-z]+"/)) t = substr($0, RSTART + 8, RLENGTH - 9); else t = "?"
+			if (index($0, "\"comm\":\"connrate-")) n[t]++; else other++
+		} END { printf "%d %d %d %d %d\n", n["connect"] + n["accept"] + n["close"],
+			n["connect"], n["accept"], n["close"], other }' "$2" ;;
+	tcptrace-table) count_columns 2 5 "$2" ;;
+	bpftrace) count_columns 1 3 "$2" ;;
+	tcplife)
+		awk '$1 == "PID" { next }
+		     $2 ~ /^connrate-(cli|srv)$/ { n++; next }
+		     /^[0-9]+ / { other++ }
+		     END { printf "%d - - %d %d\n", n, n, other }' "$2" ;;
+	esac
+}
+
+# Output whose field $1 is the event type and field $2 the comm.
+count_columns() {
+	awk -v tf="$1" -v cf="$2" '$tf !~ /^(connect|accept|close)$/ { next }
+		$cf ~ /^connrate-(cli|srv)$/ { n[$tf]++; next }
+		{ other++ }
+		END { printf "%d %d %d %d %d\n", n["connect"] + n["accept"] + n["close"],
+			n["connect"], n["accept"], n["close"], other }' "$3"
+}
+
+# Sum of the "lost N events" a tracer reported (tcptrace and tcplife on
+# stderr, bpftrace's "Lost N events" on stdout).
+lost_events() {
+	grep -hoiE '^([a-z]+: )?lost [0-9]+ events' "$@" 2>/dev/null |
+		awk '{ for (i = 1; i < NF; i++) if (tolower($i) == "lost") s += $(i + 1) } END { print s + 0 }'
+}
+
+# ---- /proc readings of a running tracer ----
+
+# utime + stime of process $1 (all its threads), in clock ticks.
+cpu_ticks() {
+	local stat f
+
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	stat=${stat##*) }
+	read -r -a f <<<"$stat"
+	echo $((f[11] + f[12]))
+}
+
+# "run_time_ns recursion_misses", summed over the BPF programs process $1
+# holds open (every tracer here keeps its programs' fds).
+prog_stats() {
+	local fd ns=0 miss=0 k v
+
+	for fd in /proc/"$1"/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = anon_inode:bpf-prog ] || continue
+		while read -r k v; do
+			case $k in
+			run_time_ns:) ns=$((ns + v)) ;;
+			recursion_misses:) miss=$((miss + v)) ;;
+			esac
+		done <"/proc/$1/fdinfo/${fd##*/}"
+	done
+	echo "$ns $miss"
+}
+
+# "VmHWM VmRSS" of process $1, in kB.
+rss_kb() {
+	awk '$1 == "VmHWM:" { h = $2 } $1 == "VmRSS:" { r = $2 } END { print h + 0, r + 0 }' \
+		"/proc/$1/status" 2>/dev/null || echo "0 0"
+}
 
 # ---- one measurement ----
 
-# Run connrate; its JSON line in CR_JSON, rate and count in CR_RATE, CR_CONNS.
-# (In the background, so that a signal to this script is handled at once.)
+# Run connrate (setup's worker count and CPU prefix); its rate and count in
+# CR_RATE, CR_CONNS. In the background, so a signal is handled at once.
 run_connrate() {
-	local rc
+	local rc json
 
-	"$CONNRATE" -d "$DURATION" -w "$WORKERS" $NETNS "${CONNRATE_EXTRA[@]}" \
+	"${PIN[@]}" "$CONNRATE" -d "$DURATION" -w "$WORKERS" $NETNS "${CONNRATE_EXTRA[@]}" \
 		>"$TMP/connrate.out" 2>"$TMP/connrate.err" &
 	CONNRATE_PID=$!
 	wait "$CONNRATE_PID"
 	rc=$?
 	CONNRATE_PID=
-	CR_JSON=$(cat "$TMP/connrate.out")
-	[ "$rc" = 0 ] || die "connrate failed (status $rc): $(cat "$TMP/connrate.err") $CR_JSON"
-	CR_RATE=$(sed -n 's/.*"conn_per_s":\([0-9.]*\).*/\1/p' <<<"$CR_JSON")
-	CR_CONNS=$(sed -n 's/.*"connections":\([0-9]*\).*/\1/p' <<<"$CR_JSON")
-	{ [ -n "$CR_RATE" ] && [ -n "$CR_CONNS" ]; } || die "cannot parse connrate's output: $CR_JSON"
+	json=$(cat "$TMP/connrate.out")
+	[ "$rc" = 0 ] || die "connrate failed (status $rc): $(cat "$TMP/connrate.err") $json"
+	CR_RATE=$(sed -n 's/.*"conn_per_s":\([0-9.]*\).*/\1/p' <<<"$json")
+	CR_CONNS=$(sed -n 's/.*"connections":\([0-9]*\).*/\1/p' <<<"$json")
+	{ [ -n "$CR_RATE" ] && [ -n "$CR_CONNS" ]; } || die "cannot parse connrate's output: $json"
 }
 
-# Count connrate's events in tcptrace's output: "connect accept close other".
-count_events() {
-	local mode=$1 file=$2
-
-	if [ "$mode" = json ]; then
-		awk '{
-			if (match($0, /"type":"[a-z]+"/)) t = substr($0, RSTART + 8, RLENGTH - 9); else t = "?"
-			if (index($0, "\"comm\":\"connrate-")) n[t]++; else other++
-		} END { printf "%d %d %d %d\n", n["connect"], n["accept"], n["close"], other }' "$file"
-	else
-		awk 'NR == 1 && $1 == "TIME" { next }
-		     $5 ~ /^connrate-(cli|srv)$/ { n[$2]++; next }
-		     { other++ }
-		     END { printf "%d %d %d %d\n", n["connect"], n["accept"], n["close"], other }' "$file"
-	fi
+# One row of the TSV: setup round variant kind rate conns, then the rest.
+record() {
+	SEQ=$((SEQ + 1))
+	local IFS=$'\t'
+	echo "$SEQ	$SETUP	$ROUND	$*" >>"$TSV"
 }
 
-# tcptrace's CPU time so far, in clock ticks (utime + stime).
-cpu_ticks() {
-	local stat
-
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-	stat=${stat##*) }
-	local f
-
-	read -r -a f <<<"$stat"
-	echo $((f[11] + f[12]))
-}
-
-# Sum of recursion_misses over the BPF programs process $1 holds open.
-recursion_misses() {
-	local fd sum=0 n
-
-	for fd in /proc/"$1"/fd/*; do
-		[ "$(readlink "$fd" 2>/dev/null)" = anon_inode:bpf-prog ] || continue
-		n=$(sed -n 's/^recursion_misses:[[:space:]]*//p' "/proc/$1/fdinfo/${fd##*/}" 2>/dev/null)
-		sum=$((sum + ${n:-0}))
-	done
-	echo "$sum"
-}
-
-# Measure variant $1 in round $2: append a line to the TSV.
-measure() {
-	local v=$1 round=$2 bin=${V_BIN[$1]} mode=${V_MODE[$1]}
-	local args=() out=$TMP/out err=$TMP/err deadline counts="- - - -" lost=0 lostline line
-	local misses=- ticks=- t0
-
-	if [ "$mode" = none ]; then
-		run_connrate
-	else
-		args=(--backend "$BACKEND")
-		[ "$mode" != table ] && args+=(--json)
-		[ "$mode" = null ] && out=/dev/null
-		"$bin" "${args[@]}" "${EXTRA_ARGS[@]}" >"$out" 2>"$err" &
-		TRACER_PID=$!
-		deadline=$((SECONDS + READY_TIMEOUT))
-		until grep -qxF "$READY_LINE" "$err" 2>/dev/null; do
-			alive "$TRACER_PID" ||
-				die "${V_LABEL[$v]}: tcptrace exited before its ready line: $(cat "$err")"
-			[ $SECONDS -lt $deadline ] ||
-				die "${V_LABEL[$v]}: no ready line from tcptrace in ${READY_TIMEOUT}s: $(cat "$err")"
-			sleep 0.02
-		done
-		t0=$(cpu_ticks "$TRACER_PID")
-		run_connrate
-		sleep "$DRAIN"
-		misses=$(recursion_misses "$TRACER_PID")
-		ticks=$(($(cpu_ticks "$TRACER_PID") - t0))
-		kill -INT "$TRACER_PID" 2>/dev/null
-		wait_bounded "$TRACER_PID" "$STOP_TIMEOUT" ||
-			die "${V_LABEL[$v]}: tcptrace did not exit within ${STOP_TIMEOUT}s of SIGINT"
-		TRACER_PID=
-		[ "$WAIT_RC" = 0 ] || die "${V_LABEL[$v]}: tcptrace exited with status $WAIT_RC: $(cat "$err")"
-		# "lost N events", and any other line tcptrace printed besides the ready line.
-		lostline=$(grep -vxF "$READY_LINE" "$err")
-		if [ -n "$lostline" ]; then
-			lost=$(sed -n 's/^tcptrace: lost \([0-9]*\) events.*/\1/p' <<<"$lostline" | head -n 1)
-			lost=${lost:-0}
-			while IFS= read -r line; do
-				echo "bench: round $round, ${V_LABEL[$v]}: $line" >&2
-				echo "$round	${V_LABEL[$v]}	$line" >>"$OUT/last-run.lost"
-			done <<<"$lostline"
-		fi
-		[ "$mode" != null ] && counts=$(count_events "$mode" "$out")
-		rm -f "$TMP/out" "$err"
-	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$v" "${V_LABEL[$v]}" "$CR_RATE" "$CR_CONNS" \
-		"${counts// /	}" "$lost" "$misses" "$ticks" >>"$OUT/last-run.tsv"
-	printf 'bench: round %d/%d  %-16s %8.0f conn/s %8d conns  events (connect accept close other) %s  lost %s  misses %s\n' \
-		"$round" "$ROUNDS" "${V_LABEL[$v]}" "$CR_RATE" "$CR_CONNS" "$counts" "$lost" "$misses" >&2
+measure_untraced() {
+	run_connrate
+	record untraced untraced "$CR_RATE" "$CR_CONNS" - - - - - - - - - - - - - ok
+	printf 'bench: %s round %d/%d  %-24s %8.0f conn/s\n' "$SETUP" "$ROUND" "$ROUNDS" \
+		untraced "$CR_RATE" >&2
 	sleep "$SETTLE"
+}
+
+# Start variant $1 and wait for its ready line: 0 when ready (TRACER_PID,
+# STARTUP_MS set), 1 when it is skipped from now on (V_SKIP set).
+start_tracer() {
+	local v=$1 where re file t0 t1 deadline rc
+
+	read -r where re <<<"$(ready_pattern "${V_KIND[$v]}")"
+	file=$TMP/$where
+	rm -f "$TMP/out" "$TMP/err"	# no ready line of a previous run
+	t0=${EPOCHREALTIME/./}
+	"${TPIN[@]}" bash -c "exec ${V_CMD[$v]}" >"$TMP/out" 2>"$TMP/err" &
+	TRACER_PID=$!
+	deadline=$((SECONDS + READY_TIMEOUT))
+	until grep -qE "$re" "$file" 2>/dev/null; do
+		if ! alive "$TRACER_PID"; then
+			wait "$TRACER_PID"
+			rc=$?
+			skip_variant "$v" "$rc" "exited (status $rc) before its ready line"
+			return 1
+		fi
+		if [ $SECONDS -ge $deadline ]; then
+			kill -KILL "$TRACER_PID" 2>/dev/null
+			wait "$TRACER_PID" 2>/dev/null
+			skip_variant "$v" - "no ready line within ${READY_TIMEOUT}s"
+			return 1
+		fi
+		sleep 0.01
+	done
+	t1=${EPOCHREALTIME/./}
+	STARTUP_MS=$(((t1 - t0) / 1000))
+	return 0
+}
+
+# Mark variant $1 skipped (exit status $2, or -), with reason $3 and the
+# first line it printed.
+skip_variant() {
+	local first
+
+	TRACER_PID=
+	# The first line it printed (bpftrace's RLIMIT_MEMLOCK warning says nothing).
+	first=$(grep -hv -e '^$' -e 'RLIMIT_MEMLOCK' "$TMP/err" "$TMP/out" 2>/dev/null | head -n 1)
+	# 127: bash's or stdbuf's "command not found".
+	if [ "$2" = 127 ]; then
+		V_SKIP[$1]="not installed (make bench-deps): $first"
+	else
+		V_SKIP[$1]="$3${first:+: $first}"
+	fi
+	printf '%s\t%s\n' "${V_NAME[$1]}" "${V_SKIP[$1]}" >>"$TMP/skips"
+	echo "bench: $SETUP: ${V_NAME[$1]}: skipped: ${V_SKIP[$1]}" >&2
+	rm -f "$TMP/out" "$TMP/err"
+}
+
+# One traced measurement of variant $1: 0 if measured, 1 if skipped.
+measure_traced() {
+	local v=$1 kind=${V_KIND[$1]} ticks0 stats0 stats1 rss ns miss ticks status counts lost
+
+	start_tracer "$v" || return 1
+	ticks0=$(cpu_ticks "$TRACER_PID")
+	read -r stats0 _ <<<"$(prog_stats "$TRACER_PID")"
+	run_connrate
+	sleep "$DRAIN"
+	read -r stats1 miss <<<"$(prog_stats "$TRACER_PID")"
+	ticks=$(($(cpu_ticks "$TRACER_PID") - ticks0))
+	read -r -a rss <<<"$(rss_kb "$TRACER_PID")"
+	ns=$((stats1 - stats0))
+	[ "$BPF_STATS" = 1 ] || ns=-
+	stop_tracer
+	status=$STOP_STATUS
+	TRACER_PID=
+	read -r -a counts <<<"$(count_events "$kind" "$TMP/out")"
+	lost=$(lost_events "$TMP/err" "$TMP/out")
+	note_stderr "$v" "$status"
+	record "${V_NAME[$v]}" "$kind" "$CR_RATE" "$CR_CONNS" "${counts[@]}" \
+		$(($(expected_per_conn "$kind") * CR_CONNS)) "$lost" "$miss" "$ticks" "$ns" \
+		"$STARTUP_MS" "${rss[@]}" "$status"
+	printf 'bench: %s round %d/%d  %-24s %8.0f conn/s  events %s  lost %s  skipped runs %s\n' \
+		"$SETUP" "$ROUND" "$ROUNDS" "${V_NAME[$v]}" "$CR_RATE" "${counts[0]}" "$lost" "$miss" >&2
+	rm -f "$TMP/out" "$TMP/err"
+	sleep "$SETTLE"
+}
+
+# SIGINT the tracer and wait for it (not in a subshell: it is our child);
+# its exit status in STOP_STATUS. bpftrace 0.17 once in a while outlives the
+# first SIGINT (1 run in ~20 here): a second one goes after 5 s, SIGKILL
+# after STOP_TIMEOUT more ("killed").
+stop_tracer() {
+	local deadline=$((SECONDS + 5))
+
+	kill -INT "$TRACER_PID" 2>/dev/null
+	while alive "$TRACER_PID" && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
+	if alive "$TRACER_PID"; then
+		kill -INT "$TRACER_PID" 2>/dev/null
+		if wait_bounded "$TRACER_PID" "$STOP_TIMEOUT"; then
+			STOP_STATUS="$WAIT_RC after a second SIGINT"
+		else
+			STOP_STATUS=killed
+		fi
+		return
+	fi
+	wait "$TRACER_PID"
+	STOP_STATUS=$?
+}
+
+# Keep what variant $1 printed on stderr besides its ready line, and a
+# non-zero exit status ($2), for the notes under the table.
+note_stderr() {
+	local v=$1 line
+
+	case $2 in
+	0) ;;
+	killed) line="killed: still running ${STOP_TIMEOUT}s after a second SIGINT" ;;
+	*" after "*) line="exit status $2" ;;
+	*) line="exit status $2 after SIGINT" ;;
+	esac
+	[ "$2" = 0 ] || printf '%s\t%s\t%s\n' "$SETUP" "${V_NAME[$v]}" "$line" >>"$TMP/notes"
+	# Not kept: bpftrace's "Attaching N probes...", and its warning that it
+	# cannot raise RLIMIT_MEMLOCK (which BPF no longer uses since Linux 5.11).
+	grep -vxF "$TCPTRACE_READY" "$TMP/err" | grep -v -e '^Attaching [0-9]* probes' -e 'RLIMIT_MEMLOCK' |
+		while IFS= read -r line; do
+			printf '%s\t%s\t%s\n' "$SETUP" "${V_NAME[$v]}" "$line"
+		done >>"$TMP/notes"
+}
+
+# ---- a setup ----
+
+# PIN (connrate's prefix), TPIN (the tracer's) and WORKERS for setup $1.
+setup_config() {
+	case $1 in
+	pinned) WORKERS=1 PIN=(taskset -c "$BENCH_CPU") TPIN=(taskset -c "$BENCH_CPU") ;;
+	spread) WORKERS=2 PIN=() TPIN=() ;;
+	*) die "unknown setup '$1' (pinned, spread)" ;;
+	esac
+}
+
+# Rounds of U T U T ... U, the traced order rotated by one each round.
+run_setup() {
+	local k n=${#V_NAME[@]} v
+
+	SETUP=$1
+	setup_config "$SETUP"
+	# Warm-up, not recorded: the first connections of a run are slower.
+	"${PIN[@]}" "$CONNRATE" -d 1 -w "$WORKERS" $NETNS "${CONNRATE_EXTRA[@]}" >/dev/null ||
+		die "connrate warm-up failed"
+	ROUND=1
+	measure_untraced
+	for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+		for ((k = 0; k < n; k++)); do
+			v=$(((k + ROUND - 1) % n))
+			[ -n "${V_SKIP[$v]}" ] && continue
+			measure_traced "$v" && measure_untraced
+		done
+	done
+}
+
+# The table of setup $1, from the TSV.
+summarize() {
+	local i
+
+	{
+		echo "name"
+		for i in "${!V_NAME[@]}"; do echo "${V_NAME[$i]}"; done
+	} >"$TMP/names"
+	awk -F'\t' -v setup="$1" -v maxdiff="$MAX_BASELINE_DIFF" -v hz="$(getconf CLK_TCK)" \
+		-f "$HERE/summary.awk" "$TMP/names" "$TMP/skips" "$TSV"
+	[ -s "$TMP/notes" ] || return 0
+	awk -F'\t' -v setup="$1" '$1 == setup { n[$2 "\t" $3]++; if (!(($2 "\t" $3) in seen)) { seen[$2 "\t" $3]; o[++k] = $2 "\t" $3 } }
+		END {
+			if (k) print "\nprinted on stderr (variant, runs, line):"
+			for (i = 1; i <= k; i++) { split(o[i], p, "\t"); printf "  %-23s %2d  %s\n", p[1], n[o[i]], p[2] }
+		}' "$TMP/notes"
 }
 
 # ---- the run ----
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
-echo "# bench/run.sh $(date -u '+%Y-%m-%d %H:%M:%S UTC'), kernel $(uname -r), $(nproc) CPUs"
-echo "# rounds $ROUNDS, drain ${DRAIN}s; load: connrate -d $DURATION -w $WORKERS${NETNS:+ $NETNS}${CONNRATE_EXTRA[*]:+ ${CONNRATE_EXTRA[*]}}; tracer: --backend $BACKEND${EXTRA_ARGS[*]:+ ${EXTRA_ARGS[*]}}"
-for i in "${!BINS[@]}"; do
-	ver=$("${BINS[$i]}" --version 2>/dev/null | head -1)
-	if [ ${#BINS[@]} -gt 1 ]; then
-		echo "# #$((i + 1)) = ${BINS[$i]} ($ver)"
-	else
-		echo "# tcptrace = ${BINS[$i]} ($ver)"
-	fi
-done
-echo "# load average before: $(loadavg)"
+# Other processes' tracing programs (kprobe, tracepoint, perf_event,
+# raw_tracepoint, tracing): "comm[pid] N ..." or "none". They run on this
+# load's events too and slow every measurement, untraced ones included.
+other_tracers() {
+	local fd pid t out=
 
-printf 'round\tvariant\tlabel\tconn_per_s\tconnections\tev_connect\tev_accept\tev_close\tev_other\tlost\trecursion_misses\tcpu_ticks\n' >"$OUT/last-run.tsv"
-: >"$OUT/last-run.lost"
-
-# Warm-up, not recorded: the first connections of a run are slower.
-"$CONNRATE" -d 1 -w "$WORKERS" $NETNS "${CONNRATE_EXTRA[@]}" >/dev/null || die "connrate warm-up failed"
-sleep "$SETTLE"
-
-for ((r = 1; r <= ROUNDS; r++)); do
-	for ((k = 0; k < NV; k++)); do
-		measure $(((k + r - 1) % NV)) "$r"
+	for fd in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = anon_inode:bpf-prog ] || continue
+		pid=${fd#/proc/}
+		pid=${pid%%/*}
+		[ "$pid" = $$ ] && continue
+		t=$(sed -n 's/^prog_type:[[:space:]]*//p' "/proc/$pid/fdinfo/${fd##*/}" 2>/dev/null)
+		case $t in 2 | 5 | 7 | 17 | 24 | 26) out+="$pid " ;; esac
 	done
-done
-
-echo "# load average after: $(loadavg)"
-echo
-
-# Medians, ratios of medians, and per-round ratios (variant / untraced of the same round).
-awk -F'\t' -v nv="$NV" -v hz="$(getconf CLK_TCK)" '
-function median(a, n,   i, j, t) {
-	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	[ -n "$out" ] || { echo none; return; }
+	for pid in $out; do echo "$(cat "/proc/$pid/comm" 2>/dev/null)[$pid]"; done |
+		sort | uniq -c | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 } END { print "" }'
 }
-NR == 1 { next }
-{
-	v = $2; label[v] = $3; n[v]++; rate[v, n[v]] = $4; rr[$1, v] = $4
-	conns[v] += $5
-	if ($6 != "-") { counted[v] = 1; ev_c[v] += $6; ev_a[v] += $7; ev_x[v] += $8; other[v] += $9 }
-	lost[v] += $10; misses[v] += $11; ticks[v] += $12
-	rounds[$1] = 1
-}
-END {
-	for (v = 0; v < nv; v++) { delete tmp; for (i = 1; i <= n[v]; i++) tmp[i] = rate[v, i]; med[v] = median(tmp, n[v]) }
-	fmt = "%-15s %8s %6s %-20s %7s %-17s %7s %6s %7s\n"
-	printf fmt, "variant", "conn/s", "ratio", "round ratios", "ev/conn", "missing events", "lost", "misses", "cpu us"
-	printf fmt, "", "(median)", "", "median (min-max)", "", "connect/acc/close", "", "", "/conn"
-	for (v = 0; v < nv; v++) {
-		if (v == 0) {
-			printf fmt, label[v], sprintf("%.0f", med[v]), "1.000", "-", "-", "-", "-", "-", "-"
-			continue
-		}
-		delete tmp; k = 0
-		for (r in rounds) if (rr[r, 0] > 0 && (r, v) in rr) tmp[++k] = rr[r, v] / rr[r, 0]
-		pm = median(tmp, k)
-		if (counted[v]) {
-			epc = sprintf("%.4f", (ev_c[v] + ev_a[v] + ev_x[v]) / conns[v])
-			split_ = sprintf("%d/%d/%d", conns[v] - ev_c[v], conns[v] - ev_a[v], 2 * conns[v] - ev_x[v])
-		} else {
-			epc = "n/a"; split_ = "n/a"
-		}
-		printf fmt, label[v], sprintf("%.0f", med[v]), sprintf("%.3f", med[v] / med[0]),
-			sprintf("%.3f (%.3f-%.3f)", pm, tmp[1], tmp[k]), epc, split_, lost[v], misses[v],
-			sprintf("%.2f", ticks[v] / hz * 1e6 / conns[v])
-	}
-	o = 0; for (v = 1; v < nv; v++) o += other[v]
-	printf "\nratio: median conn/s / untraced median; round ratios: conn/s / untraced conn/s of the same round.\n"
-	printf "ev/conn: connrate events printed / connections (4 expected); missing events: expected - printed, by type;\n"
-	printf "lost: from tcptrace'"'"'s \"lost N events\" lines; misses: recursion_misses of its BPF programs; cpu: its\n"
-	printf "own CPU time (user+system) from its ready line to SIGINT, per connection. Sums over all rounds.\n"
-	printf "%d events of other processes on the host were printed too (not counted above).\n", o
-}' "$OUT/last-run.tsv"
 
-if [ -s "$OUT/last-run.lost" ]; then
+header() {
+	local ver
+
+	echo "# bench/run.sh $(date -u '+%Y-%m-%d %H:%M:%S UTC'), kernel $(uname -r), $(nproc) CPUs"
+	echo "# commit $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'); rounds $ROUNDS of ${DURATION}s; drain ${DRAIN}s; setups $SETUPS (pinned: CPU $BENCH_CPU)"
+	ver=$("$TCPTRACE" --version 2>/dev/null | head -n 1)
+	echo "# tcptrace = $TCPTRACE (${ver:-?})${TCPTRACE_ARGS:+, TCPTRACE_ARGS=$TCPTRACE_ARGS}"
+	echo "# tcplife = $TCPLIFE ($(dpkg-query -W -f='libbpf-tools ${Version}' libbpf-tools 2>/dev/null || echo '?'));" \
+		"bpftrace = $BPFTRACE ($("$BPFTRACE" --version 2>/dev/null || echo '?'))"
+	echo "# load average before: $(loadavg)"
+	echo "# other processes' tracing BPF programs before: $(other_tracers)"
+}
+
+main() {
+	local s
+
+	parse_args "$@"
+	for s in "$DRAIN" "$SETTLE" "$MAX_BASELINE_DIFF"; do
+		is_secs "$s" || die "not a number: '$s'"
+	done
+	for s in "$READY_TIMEOUT" "$STOP_TIMEOUT"; do
+		is_uint "$s" || die "not a whole number of seconds: '$s'"
+	done
+	[[ $BENCH_CPU =~ ^[0-9]+$ ]] || die "BENCH_CPU is not a CPU number: '$BENCH_CPU'"
+	[ "$(id -u)" -eq 0 ] || die "needs root (the tracers, and connrate --netns)"
+	command -v taskset >/dev/null || die "taskset is missing (make bench-deps)"
+	load_variants
+
+	mkdir -p "$OUT" || die "cannot create $OUT"
+	if [ ! -x "$CONNRATE" ] || [ "$HERE/connrate.c" -nt "$CONNRATE" ]; then
+		"$CC" -O2 -g -Wall -Wextra -std=gnu11 "$HERE/connrate.c" -o "$CONNRATE" -lm ||
+			die "cannot build $CONNRATE"
+	fi
+	local base=${BENCH_TMPDIR:-/dev/shm}
+	[ -d "$base" ] && [ -w "$base" ] || base=$OUT
+	TMP=$(mktemp -d "$base/tcptrace-bench.XXXXXX") || die "cannot create a temporary directory"
+	echo "name	note" >"$TMP/skips"
+	: >"$TMP/notes"
+	printf 'seq\tsetup\tround\tvariant\tkind\tconn_per_s\tconnections\twritten\tev_connect\tev_accept\tev_close\tev_other\texpected\tlost\trecursion_misses\tcpu_ticks\tbpf_run_ns\tstartup_ms\tvmhwm_kb\tvmrss_kb\tstatus\n' >"$TSV"
+	SEQ=0
+
+	if [ "$BPF_STATS" = 1 ]; then
+		STATS_SAVED=$(cat "$STATS_FILE") || die "cannot read $STATS_FILE"
+		echo 1 >"$STATS_FILE" || die "cannot enable $STATS_FILE"
+	fi
+	header
+	IFS=',' read -r -a setups <<<"$SETUPS"
+	for s in "${setups[@]}"; do setup_config "$s"; done
+	for s in "${setups[@]}"; do run_setup "$s"; done
+	echo "# load average after: $(loadavg)"
+	echo "# other processes' tracing BPF programs after: $(other_tracers)"
+	for s in "${setups[@]}"; do
+		echo
+		summarize "$s"
+	done
 	echo
-	echo "tcptrace printed on stderr (round, variant, line):"
-	sed 's/^/  /' "$OUT/last-run.lost"
-else
-	echo "tcptrace printed nothing on stderr but its ready line."
-fi
-echo "raw measurements: ${OUT#"$ROOT"/}/last-run.tsv"
+	legend
+	echo "raw measurements: ${TSV#"$ROOT"/}"
+}
+
+legend() {
+	cat <<EOF
+pinned: connrate -w 1 and the tracer on CPU $BENCH_CPU (taskset); spread: connrate -w 2, one pair per CPU, tracer unpinned.
+pairs: traced runs kept/dropped; dropped: its two untraced neighbours differ by more than $(awk -v d="$MAX_BASELINE_DIFF" 'BEGIN { print d * 100 }')%.
+ratio: traced conn/s / mean of its two untraced neighbours, median (min-max) of the kept pairs.
+events/conn: connrate's events the tracer printed per connection / expected (tcptrace, bpftrace: connect,
+accept, 2 closes; tcplife: a line per closed socket); missing: expected - printed, all runs.
+lost: what the tracer reported ("lost N events"); skipped runs: recursion_misses of its BPF programs.
+cpu: the tracer's user+system time from ready to the load's end, per connection; bpf: run_time_ns of
+its BPF programs (kernel.bpf_stats_enabled=1) per connection, whoever triggered them; start: exec to
+ready line (ms, median); RSS: VmHWM / VmRSS after the load (MiB, median).
+EOF
+}
+
+main "$@"

@@ -77,18 +77,45 @@ static __always_inline __u64 ring_wakeup_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
-/* The family the event reports (an IPv4-mapped peer counts as IPv4). */
-static __always_inline bool family_wanted(struct sock *sk)
+/* Set by user space: the PORT_* kinds of port filter given (-L, -D, -P). */
+const volatile __u8 port_filters = 0;
+
+static __always_inline bool port_is(__u16 port, __u8 kind)
 {
-	return !filter_family || sock_reported_family(sk) == filter_family;
+	__u32 key = port;
+	__u8 *kinds = bpf_map_lookup_elem(&port_filter, &key);
+
+	return kinds && (*kinds & kind);
 }
 
-static __always_inline struct event *event_start(struct sock *sk, __u8 type)
+/* Every kind of port filter given must match: -L the local port, -D the
+ * remote one, -P either. Ports in host byte order. */
+static __always_inline bool ports_wanted(__u16 sport, __u16 dport)
+{
+	if ((port_filters & PORT_LOCAL) && !port_is(sport, PORT_LOCAL))
+		return false;
+	if ((port_filters & PORT_REMOTE) && !port_is(dport, PORT_REMOTE))
+		return false;
+	if ((port_filters & PORT_EITHER) && !port_is(sport, PORT_EITHER) &&
+	    !port_is(dport, PORT_EITHER))
+		return false;
+	return true;
+}
+
+/* The family the event reports (an IPv4-mapped peer counts as IPv4), and
+ * its ports. */
+static __always_inline bool sock_wanted(struct sock *sk)
+{
+	if (filter_family && sock_reported_family(sk) != filter_family)
+		return false;
+	return !port_filters || ports_wanted(sock_sport(sk), sock_dport(sk));
+}
+
+/* For a caller that applied the family filter itself. */
+static __always_inline struct event *event_start_unfiltered(struct sock *sk, __u8 type)
 {
 	struct event *ev;
 
-	if (!family_wanted(sk))
-		return NULL;
 	if (use_ringbuf) {
 		ev = bpf_ringbuf_reserve(&events_ring, sizeof(*ev), 0);
 		if (!ev) {
@@ -100,14 +127,20 @@ static __always_inline struct event *event_start(struct sock *sk, __u8 type)
 		if (!ev)
 			return NULL;
 	}
-	ev->timestamp_ns = bpf_ktime_get_ns();
+	/* Ring buffer space and a reused slot hold old bytes. */
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->timestamp_ns = now_ns();
 	ev->type = type;
-	ev->pad = 0;
-	ev->pad2 = 0;
-	ev->error = 0;
 	ev->accept_fd = -1;
 	event_read_sock(ev, sk);
 	return ev;
+}
+
+static __always_inline struct event *event_start(struct sock *sk, __u8 type)
+{
+	if (!sock_wanted(sk))
+		return NULL;
+	return event_start_unfiltered(sk, type);
 }
 
 static __always_inline void event_send(void *ctx, struct event *ev)

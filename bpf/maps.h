@@ -18,6 +18,8 @@
 /* Connects whose handshake is under way (keyed by struct sock *). LRU since
  * a socket can be freed on a path that never fires the end-of-handshake hook. */
 #define MAX_CONNECTING 8192
+/* Established sockets followed at once (sock_life). */
+#define MAX_SOCKETS 65536
 #define MAX_MNTNS 1024
 
 /* Mount namespaces to trace: key mntns inode, value ignored, presence = allowed. */
@@ -28,6 +30,25 @@ struct {
 	__type(value, __u32);
 } gadget_mntns_filter_map SEC(".maps");
 
+/* bcc's --cgroupmap: cgroup v2 ids to trace (key u64 id, value u64 ignored,
+ * presence = traced). Only ever a pinned map; this one stands in when none
+ * is given. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, __u64);
+} cgroup_filter_map SEC(".maps");
+
+/* Port filters: port -> PORT_* bits of the ends it is wanted at. An array,
+ * so a lookup is an index the verifier inlines. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} port_filter SEC(".maps");
+
 /* tid -> struct sock *: the socket of tcp_v[46]_connect between entry and
  * return, or the socket inet_csk_accept returned until accept() returns. */
 struct {
@@ -37,26 +58,45 @@ struct {
 	__type(value, __u64);
 } tcp_tid_sock SEC(".maps");
 
-/* tid -> fd argument of the connect()/accept()/accept4() the thread is in. */
+/* The connect()/accept()/accept4() a thread is in. */
+struct syscall_call {
+	__u64 start_ns;		/* when it was called */
+	__u64 uaddr;		/* connect: the sockaddr argument (user memory) */
+	__s32 fd;		/* the fd argument */
+	__u32 addrlen;		/* connect: its length */
+	/* connect: the handshake this call started is (or will be) reported
+	 * by the state change that ends it, not by the syscall's return */
+	__u8 handshake;
+	__u8 pad[7];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_THREADS);
 	__type(key, __u32);
-	__type(value, __s32);
+	__type(value, struct syscall_call);
 } tcp_tid_fd SEC(".maps");
 
-/* struct sock * -> the process that started the connect. The handshake ends
- * in softirq, where current is whatever task the CPU ran. */
+/* A connect under way: who started it and when. The handshake ends in
+ * softirq, where current is whatever task the CPU ran. */
+struct connect_info {
+	struct proc_info proc;
+	__u64 start_ns;		/* connect() call, or SYN_SENT without one */
+	__u64 sock_id;
+};
+
+/* struct sock * -> the connect under way on it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_CONNECTING);
 	__type(key, __u64);
-	__type(value, struct proc_info);
+	__type(value, struct connect_info);
 } tuplepid SEC(".maps");
 
 /* tid -> mount namespace of a task that is exiting. do_exit() clears
  * task->nsproxy before the task works off its last fput()s, and with them
- * the tcp_close() of sockets it still held. */
+ * the tcp_close() of sockets it still held. Removed when the task struct
+ * is freed (sched_process_free). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_THREADS);
@@ -64,19 +104,32 @@ struct {
 	__type(value, __u64);
 } exiting_mntns SEC(".maps");
 
-/* struct sock * -> CLOSED_OPEN: the socket reached CLOSE (peer reset, end of
- * a half-close) while its file was open, so tcp_close() will change no state
- * and only this mark tells it was established; or -> CLOSE_REPORTED, so the
- * tracepoint form reports a close once even if tcp_close() waits (SO_LINGER)
- * and the socket moves on meanwhile. */
+/*
+ * struct sock * -> the life of an established socket: from ESTABLISHED
+ * (written afresh there, so nothing of an earlier socket at the same
+ * address survives) to tcp_destroy_sock, which deletes it. mark is
+ * CLOSED_OPEN when the socket reached CLOSE (peer reset, end of a
+ * half-close) while its file was open, so tcp_close() will change no state
+ * and only the mark tells it was established; or CLOSE_REPORTED, so the
+ * close is reported once even if tcp_close() waits (SO_LINGER) and the
+ * socket moves on meanwhile.
+ */
 #define CLOSED_OPEN 1
 #define CLOSE_REPORTED 2
+struct sock_life {
+	__u64 established_ns;
+	__u64 sock_id;		/* inode number, once a process had the socket */
+	__u8 mark;
+	__u8 closed_by;		/* enum closed_by, of a socket CLOSED_OPEN */
+	__u8 pad[6];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MAX_CONNECTING);
+	__uint(max_entries, MAX_SOCKETS);
 	__type(key, __u64);
-	__type(value, __u8);
-} closed_sock SEC(".maps");
+	__type(value, struct sock_life);
+} sock_life SEC(".maps");
 
 /*
  * Per-CPU scratch for building an event for the perf buffer (too big for

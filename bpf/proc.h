@@ -5,13 +5,27 @@
 
 /* Set by user space before load; the verifier prunes the filters left unset. */
 const volatile bool filter_by_mntns = false;
+const volatile bool filter_by_cgroup = false;
 const volatile __u32 filter_pid = 0;
+const volatile __u32 filter_tid = 0;
 const volatile bool filter_by_uid = false;
 const volatile __u32 filter_uid = 0;
+const volatile bool filter_by_gid = false;
+const volatile __u32 filter_gid = 0;
 const volatile char filter_comm[TASK_COMM_LEN] = {};
 const volatile __u16 filter_family = 0;
 const volatile __u32 type_mask = TYPE_MASK_ALL;
 const volatile bool failure_only = false;
+
+/* Set by user space: the kernel has bpf_ktime_get_boot_ns (5.8), whose
+ * clock goes on across suspend, as the wall clock does. */
+const volatile bool use_boot_clock = false;
+
+/* Every time the programs take, so that differences are of one clock. */
+static __always_inline __u64 now_ns(void)
+{
+	return use_boot_clock ? bpf_ktime_get_boot_ns() : bpf_ktime_get_ns();
+}
 
 static __always_inline __u64 task_mntns_id(struct task_struct *task)
 {
@@ -25,6 +39,12 @@ static __always_inline void remember_exiting_mntns(void)
 	__u64 mntns_id = task_mntns_id((struct task_struct *)bpf_get_current_task());
 
 	bpf_map_update_elem(&exiting_mntns, &tid, &mntns_id, BPF_ANY);
+}
+
+/* The task's struct is freed: its last close is long done. */
+static __always_inline void forget_exiting_mntns(__u32 tid)
+{
+	bpf_map_delete_elem(&exiting_mntns, &tid);
 }
 
 static __always_inline __u64 current_mntns_id(void)
@@ -64,13 +84,18 @@ static __always_inline bool comm_matches(void)
 	return true;
 }
 
-/* The process filters (-p, -u, --comm, -m/--mntnsmap), applied in process
- * context before anything is stored or sent. */
+/* The process filters (-p, --tid, -u, --gid, --comm, -m/--mntnsmap,
+ * --cgroupmap), applied in process context before anything is stored or
+ * sent. */
 static __always_inline bool task_wanted(void)
 {
 	if (filter_pid && (bpf_get_current_pid_tgid() >> 32) != filter_pid)
 		return false;
+	if (filter_tid && (__u32)bpf_get_current_pid_tgid() != filter_tid)
+		return false;
 	if (filter_by_uid && (__u32)bpf_get_current_uid_gid() != filter_uid)
+		return false;
+	if (filter_by_gid && (bpf_get_current_uid_gid() >> 32) != filter_gid)
 		return false;
 	if (filter_comm[0] && !comm_matches())
 		return false;
@@ -78,6 +103,13 @@ static __always_inline bool task_wanted(void)
 		__u64 mntns_id = current_mntns_id();
 
 		if (!bpf_map_lookup_elem(&gadget_mntns_filter_map, &mntns_id))
+			return false;
+	}
+	if (filter_by_cgroup) {
+		/* The task's cgroup v2 id, as bcc's --cgroupmap keys it. */
+		__u64 cgroup_id = bpf_get_current_cgroup_id();
+
+		if (!bpf_map_lookup_elem(&cgroup_filter_map, &cgroup_id))
 			return false;
 	}
 	return true;
@@ -98,12 +130,14 @@ static __always_inline void fill_parent_info(struct proc_info *proc)
 		struct task_struct *parent = bpf_get_current_task_btf()->real_parent;
 
 		proc->ppid = parent->tgid;
+		proc->ptid = parent->pid;
 		__builtin_memcpy(proc->pcomm, parent->comm, sizeof(proc->pcomm));
 	} else {
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 		struct task_struct *parent = BPF_CORE_READ(task, real_parent);
 
 		proc->ppid = BPF_CORE_READ(parent, tgid);
+		proc->ptid = BPF_CORE_READ(parent, pid);
 		bpf_core_read_str(proc->pcomm, sizeof(proc->pcomm), &parent->comm);
 	}
 }
@@ -119,6 +153,7 @@ static __always_inline void fill_proc_info(struct proc_info *proc, __s32 fd)
 	proc->uid = (__u32)uid_gid;
 	proc->gid = uid_gid >> 32;
 	proc->fd = fd;
+	proc->pad = 0;
 	bpf_get_current_comm(proc->comm, sizeof(proc->comm));
 	fill_parent_info(proc);
 }

@@ -19,8 +19,6 @@
 #include <bpf/bpf_endian.h>
 #include "tcptrace.h"
 
-#define ECONNABORTED 103
-
 #include "maps.h"
 #include "proc.h"
 #include "sock.h"
@@ -34,28 +32,28 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 SEC("tracepoint/syscalls/sys_enter_connect")
 int sys_connect_e(struct trace_event_raw_sys_enter *ctx)
 {
-	remember_syscall_fd(ctx->args[0]);
+	syscall_entered(ctx->args[0], ctx->args[1], ctx->args[2]);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int sys_connect_x(struct trace_event_raw_sys_exit *ctx)
 {
-	forget_syscall();
+	connect_syscall_returned(ctx, ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_accept")
 int sys_accept_e(struct trace_event_raw_sys_enter *ctx)
 {
-	remember_syscall_fd(ctx->args[0]);
+	syscall_entered(ctx->args[0], 0, 0);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_accept4")
 int sys_accept4_e(struct trace_event_raw_sys_enter *ctx)
 {
-	remember_syscall_fd(ctx->args[0]);
+	syscall_entered(ctx->args[0], 0, 0);
 	return 0;
 }
 
@@ -77,6 +75,13 @@ SEC("tracepoint/sched/sched_process_exit")
 int sched_exit(void *ctx)
 {
 	remember_exiting_mntns();
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_free")
+int sched_free(struct trace_event_raw_sched_process_template *ctx)
+{
+	forget_exiting_mntns(ctx->pid);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <stdio.h>
+#include <string.h>
 #include "errno_names.h"
+#include "put_num.h"
 
 #define E(name) [name] = #name
 
@@ -178,13 +179,37 @@ static const char *errno_lookup(int err)
 	return errno_names[err];
 }
 
+char *put_errno_name(char *p, int err)
+{
+	const char *name = errno_lookup(err);
+	size_t len;
+
+	if (!name) {
+		/* As Inspektor Gadget prints an errno it has no name for. */
+		memcpy(p, "error#", 6);
+		return put_s32(p + 6, err);
+	}
+	len = strlen(name);
+	memcpy(p, name, len);
+	return p + len;
+}
+
 const char *errno_name_r(int err, char *buf, size_t size)
 {
 	const char *name = errno_lookup(err);
+	char tmp[ERRNO_NAME_LEN], *end;
+	size_t len;
 
 	if (name)
 		return name;
-	snprintf(buf, size, "E%d", err);
+	end = put_errno_name(tmp, err);
+	len = end - tmp;
+	if (!size)
+		return "";
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, tmp, len);
+	buf[len] = '\0';
 	return buf;
 }
 

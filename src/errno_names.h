@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /* Room for any name errno_name_r() writes, "E-2147483648" included. */
-#define ERRNO_NAME_LEN 16
+#define ERRNO_NAME_LEN 24	/* "error#-2147483648" and its NUL */
 
 /*
  * Symbolic name of a positive errno: "ECONNREFUSED". 0 gives "" (no error).
@@ -21,5 +21,11 @@ const char *errno_name_r(int err, char *buf, size_t size);
  * "EUNKNOWN". Prefer errno_name_r() where the number matters.
  */
 const char *errno_name(int err);
+
+/*
+ * errno_name_r() for the per-event path: writes the name at p, without a NUL,
+ * and returns the end (0 writes nothing). At most ERRNO_NAME_LEN - 1 bytes.
+ */
+char *put_errno_name(char *p, int err);
 
 #endif /* TCPTRACE_ERRNO_NAMES_H */

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* tcptrace: trace TCP connect, accept and close events, live. */
+#include <argp.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "event.h"
-#include "format.h"
+#include <unistd.h>
+#include "fields.h"
+#include "json_writer.h"
 #include "options.h"
+#include "outbuf.h"
 #include "preflight.h"
+#include "record.h"
+#include "table_writer.h"
 #include "tracer.h"
 
 #define POLL_INTERVAL_MS 100
@@ -17,10 +22,14 @@
 static volatile sig_atomic_t exiting;
 
 struct output {
-	FILE *out;
+	struct outbuf ob;
 	bool json;
-	__u64 clock_offset_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	struct json_writer json_writer;
+	struct table_writer table_writer;
+	clockid_t event_clock;	/* the clock of the kernel's timestamps */
+	__u64 clock_offset_ns;	/* CLOCK_REALTIME - event_clock */
 	unsigned long long bad_samples;
+	bool reader_gone;	/* EPIPE: stop quietly */
 };
 
 static void handle_signal(int sig)
@@ -39,18 +48,16 @@ static __u64 clock_ns(clockid_t clock)
 static void print_sample(void *cookie, const void *data, size_t size)
 {
 	struct output *output = cookie;
-	struct event ev;
-	__u64 realtime_ns;
+	struct record rec;
 
-	if (event_decode(data, size, &ev)) {
+	if (record_decode(&rec, data, size, output->clock_offset_ns)) {
 		output->bad_samples++;
 		return;
 	}
-	realtime_ns = ev.timestamp_ns + output->clock_offset_ns;
 	if (output->json)
-		format_json_event(output->out, &ev, realtime_ns);
+		json_write(&output->json_writer, &rec, &output->ob);
 	else
-		format_table_event(output->out, &ev, realtime_ns);
+		table_write(&output->table_writer, &rec, &output->ob);
 }
 
 static int install_signal_handlers(void)
@@ -65,28 +72,55 @@ static int install_signal_handlers(void)
 	return 0;
 }
 
+/*
+ * Write out what the last batch printed. The reader going away (`| head`)
+ * ends tracing quietly; any other failure is named.
+ */
+static int flush_output(struct output *output)
+{
+	int err = outbuf_flush(&output->ob);
+
+	if (err == -EPIPE)
+		output->reader_gone = true;
+	else if (err)
+		fprintf(stderr, "tcptrace: writing the output failed: %s\n", strerror(-err));
+	return err == -EPIPE ? 0 : err;
+}
+
+static void update_clock_offset(struct output *output)
+{
+	output->clock_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(output->event_clock);
+}
+
 /* Poll until a signal or the timeout; flush after each batch so a reader
  * at the end of a pipe (jq) sees events at once. */
 static int trace_loop(struct tracer *tracer, struct output *output, double timeout_s)
 {
 	__u64 deadline = 0;
-	int n;
+	int n, err;
 
 	if (timeout_s > 0)
 		deadline = clock_ns(CLOCK_MONOTONIC) + (__u64)(timeout_s * NSEC_PER_SEC);
 	while (!exiting) {
+		/* Anew each batch: the wall clock may have been stepped. */
+		update_clock_offset(output);
 		n = tracer_poll(tracer, POLL_INTERVAL_MS);
 		if (n < 0 && n != -EINTR) {
 			fprintf(stderr, "tcptrace: reading events failed: %s\n", strerror(-n));
 			return n;
 		}
-		if (n > 0 && fflush(output->out)) {
-			/* The reader went away (e.g. `| head`): stop quietly. */
-			return errno == EPIPE ? 0 : -errno;
+		if (n > 0) {
+			err = flush_output(output);
+			if (err || output->reader_gone)
+				return err;
 		}
 		if (deadline && clock_ns(CLOCK_MONOTONIC) >= deadline)
 			break;
 	}
+	/* The kernel holds up to WAKEUP_EVENTS - 1 events per CPU unannounced:
+	 * read them before leaving. */
+	if (tracer_poll(tracer, 0) > 0)
+		return flush_output(output);
 	return 0;
 }
 
@@ -105,40 +139,79 @@ static void report_losses(struct tracer *tracer, struct output *output)
 		fprintf(stderr, "tcptrace: dropped %llu malformed samples\n", output->bad_samples);
 }
 
+/* The chosen writer, compiled from the fields; then the table's header. */
+static int output_init(struct output *output, const struct options *opts)
+{
+	struct field_set set;
+	int err;
+
+	output->json = opts->json;
+	err = output->json || opts->fields ? fields_select(&set, opts->fields)
+					   : fields_select_columns(&set, opts->print_uid);
+	if (!err)
+		err = output->json ? json_writer_init(&output->json_writer, &set)
+				   : table_writer_init_relative(&output->table_writer, &set,
+								opts->relative_time ?
+								clock_ns(CLOCK_REALTIME) : 0);
+	if (!err)
+		err = outbuf_init(&output->ob, STDOUT_FILENO, OUTBUF_DEFAULT_SIZE);
+	if (err)
+		fprintf(stderr, "tcptrace: cannot set up the output: %s\n", strerror(-err));
+	return err;
+}
+
+static void output_free(struct output *output)
+{
+	if (output->json)
+		json_writer_free(&output->json_writer);
+	else
+		table_writer_free(&output->table_writer);
+	outbuf_free(&output->ob);
+}
+
+static void print_version(FILE *out, struct argp_state *state)
+{
+	fprintf(out, "tcptrace %s\nlibbpf %s\n", TCPTRACE_VERSION, tracer_libbpf_version());
+}
+
 int main(int argc, char **argv)
 {
+	static struct output output;
 	struct options opts;
-	struct output output = { .out = stdout };
 	struct tracer *tracer;
 	int err;
 
+	argp_program_version_hook = print_version;
 	if (options_parse(argc, argv, &opts))
 		return 2;
+	if (opts.list_fields)
+		return fields_print(stdout) ? 1 : 0;
 	if (preflight_privileges() || preflight_btf("/sys/kernel/btf/vmlinux") ||
 	    preflight_tracefs())
 		return 1;
-	if (install_signal_handlers())
+	if (install_signal_handlers() || output_init(&output, &opts))
 		return 1;
-	/* SIGPIPE would kill us mid-write; EPIPE from fflush ends cleanly. */
+	/* SIGPIPE would kill us mid-write; EPIPE from the flush ends cleanly. */
 	signal(SIGPIPE, SIG_IGN);
 
-	output.json = opts.json;
-	output.clock_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	/* The boot-time clock goes on across suspend, as the wall clock does. */
+	output.event_clock = tracer_boot_clock() ? CLOCK_BOOTTIME : CLOCK_MONOTONIC;
+	update_clock_offset(&output);
 	tracer = tracer_start(&opts, print_sample, &output);
 	if (!tracer)
 		return 1;
 	if (!opts.json) {
-		format_table_header(stdout);
-		fflush(stdout);
+		table_write_header(&output.table_writer, &output.ob);
+		err = flush_output(&output);
+		if (err || output.reader_gone)
+			goto out;
 	}
 	fprintf(stderr, "Tracing TCP connect, accept and close events... Hit Ctrl-C to end.\n");
 
 	err = trace_loop(tracer, &output, opts.timeout_s);
-	/* The kernel holds up to WAKEUP_EVENTS - 1 events per CPU unannounced:
-	 * read them before leaving. */
-	if (!err && tracer_poll(tracer, 0) > 0)
-		fflush(output.out);
+out:
 	report_losses(tracer, &output);
 	tracer_stop(tracer);
+	output_free(&output);
 	return err ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "fields.h"
 #include "options.h"
 #include "safe_text.h"
 
@@ -37,20 +38,53 @@ enum option_key {
 	OPT_TIMEOUT,
 	OPT_BACKEND,
 	OPT_TRANSPORT,
+	OPT_LIST_FIELDS,
+	OPT_TID,
+	OPT_GID,
+	OPT_CGROUPMAP,
+	OPT_FIELDS,
+	OPT_USAGE,
 };
 
 static const struct argp_option argp_options[] = {
 	{ NULL, 0, NULL, 0, "Output:", 1 },
 	{ "json", 'j', NULL, 0,
 	  "Print one JSON object per line (Inspektor Gadget trace_tcp fields)", 0 },
-	{ "verbose", 'v', NULL, 0, "Print debug messages to stderr", 0 },
+	{ "output", 'o', "FORMAT", 0, "json (as -j) or columns (the table, the default)", 0 },
+	{ "fields", OPT_FIELDS, "LIST", 0,
+	  "Only these fields, by JSON path, comma-separated (e.g. proc.pid,dst.addr); "
+	  "the table shows those that have a column (--list-fields)", 0 },
+	{ "timestamp", 't', NULL, 0, "Table: TIME(s), seconds since tcptrace started", 0 },
+	{ "time", 'T', NULL, 0, "Table: TIME as local HH:MM:SS.mmm (the default)", 0 },
+	{ "print-uid", 'U', NULL, 0, "Table: a UID column", 0 },
+	{ "verbose", 'v', NULL, 0,
+	  "Say which backend and transport were chosen and why others were not, "
+	  "with libbpf's warnings; twice (-vv): libbpf's debug output too", 0 },
+	/* Ours, not argp's (ARGP_NO_HELP), so that -h is help, as in bcc. */
+	{ "help", 'h', NULL, 0, "Give this help list", -1 },
+	{ NULL, '?', NULL, OPTION_ALIAS, NULL, 0 },
+	{ "usage", OPT_USAGE, NULL, 0, "Give a short usage message", -1 },
+	{ "version", 'V', NULL, 0, "Print tcptrace's version (and libbpf's)", -1 },
+	{ "list-fields", OPT_LIST_FIELDS, NULL, 0,
+	  "Print the output fields and exit: one line each, with its JSON path, "
+	  "its kind (time, string, uint, int, addr, port, errno) and its table "
+	  "column or \"-\", separated by blanks", 0 },
 	{ NULL, 0, NULL, 0, "Event filters:", 2 },
 	{ "connect-only", OPT_CONNECT_ONLY, NULL, 0, "Show connect events only", 0 },
 	{ "accept-only", OPT_ACCEPT_ONLY, NULL, 0, "Show accept events only", 0 },
 	{ "failure-only", OPT_FAILURE_ONLY, NULL, 0,
 	  "Show failed connect events only", 0 },
+	{ NULL, 'x', NULL, OPTION_ALIAS, NULL, 0 },
 	{ "pid", 'p', "PID", 0, "Only the process with this PID", 0 },
+	{ "tid", OPT_TID, "TID", 0, "Only the thread with this TID", 0 },
 	{ "uid", 'u', "UID", 0, "Only processes with this user ID", 0 },
+	{ "gid", OPT_GID, "GID", 0, "Only processes with this group ID", 0 },
+	{ "port", 'P', "PORT[,PORT...]", 0,
+	  "Only connections with one of these ports at either end (repeatable)", 0 },
+	{ "lport", 'L', "PORT[,PORT...]", 0,
+	  "Only connections whose local port is one of these (repeatable)", 0 },
+	{ "dport", 'D', "PORT[,PORT...]", 0,
+	  "Only connections whose remote port is one of these (repeatable)", 0 },
 	{ "comm", OPT_COMM, "NAME", 0,
 	  "Only processes whose comm is NAME (at most 15 bytes)", 0 },
 	{ "ipv4", '4', NULL, 0, "IPv4 connections only", 0 },
@@ -60,13 +94,17 @@ static const struct argp_option argp_options[] = {
 	  STR(MAX_MNTNS_IDS) ")", 0 },
 	{ "mntnsmap", OPT_MNTNSMAP, "PATH", 0,
 	  "Only mount namespaces in the pinned BPF hash map at PATH", 0 },
+	{ NULL, 'M', NULL, OPTION_ALIAS, NULL, 0 },
+	{ "cgroupmap", OPT_CGROUPMAP, "PATH", 0,
+	  "Only tasks whose cgroup (v2) id is in the pinned BPF hash map at PATH "
+	  "(bcc's layout: u64 key, u64 value)", 0 },
 	{ NULL, 0, NULL, 0, "Run:", 3 },
 	{ "timeout", OPT_TIMEOUT, "SECONDS", 0,
 	  "Stop after SECONDS (fractions allowed, e.g. 0.5)", 0 },
 	{ "backend", OPT_BACKEND, "NAME", 0,
 	  "Attach with auto (default), fentry, kprobe, tp_btf or tracepoint", 0 },
 	{ "transport", OPT_TRANSPORT, "NAME", 0,
-	  "Send events through auto (default), ringbuf or perf", 0 },
+	  "Read events through auto (default), ringbuf or perf", 0 },
 	{ 0 },
 };
 
@@ -96,18 +134,20 @@ static const char *const transport_names[] = {
 	[TRANSPORT_PERF] = "perf",
 };
 
-const char *transport_name(enum transport transport)
-{
-	if ((unsigned int)transport >= sizeof(transport_names) / sizeof(transport_names[0]))
-		return "unknown";
-	return transport_names[transport];
-}
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *backend_name(enum backend backend)
 {
-	if ((unsigned int)backend >= sizeof(backend_names) / sizeof(backend_names[0]))
+	if ((unsigned int)backend >= ARRAY_SIZE(backend_names))
 		return "unknown";
 	return backend_names[backend];
+}
+
+const char *transport_name(enum transport transport)
+{
+	if ((unsigned int)transport >= ARRAY_SIZE(transport_names))
+		return "unknown";
+	return transport_names[transport];
 }
 
 /* The one line of every error; the argument is escaped so it stays one line. */
@@ -221,18 +261,115 @@ static error_t parse_comm(const char *arg, char comm[TASK_COMM_LEN])
 	return 0;
 }
 
-static error_t parse_backend(const char *arg, enum backend *out)
+/* Index of arg in names[], or -1. */
+static int name_index(const char *arg, const char *const *names, size_t count)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {
-		if (!strcmp(arg, backend_names[i])) {
-			*out = i;
-			return 0;
-		}
+	for (i = 0; i < count; i++)
+		if (!strcmp(arg, names[i]))
+			return i;
+	return -1;
+}
+
+static error_t parse_backend(const char *arg, enum backend *out)
+{
+	int i = name_index(arg, backend_names, ARRAY_SIZE(backend_names));
+
+	if (i < 0)
+		return bad_value("--backend", arg,
+				 "expected auto, fentry, kprobe, tp_btf or tracepoint");
+	*out = i;
+	return 0;
+}
+
+static error_t parse_transport(const char *arg, enum transport *out)
+{
+	int i = name_index(arg, transport_names, ARRAY_SIZE(transport_names));
+
+	if (i < 0)
+		return bad_value("--transport", arg, "expected auto, ringbuf or perf");
+	*out = i;
+	return 0;
+}
+
+/* PORT[,PORT...], each 1..65535, added to what earlier ones gave. */
+static error_t parse_ports(const char *opt, const char *arg, struct port_list *list)
+{
+	static const char why[] = "expected ports from 1 to 65535, comma-separated";
+	const char *start = arg, *comma;
+	unsigned long long port;
+	char one[8];
+	size_t len;
+
+	do {
+		comma = strchr(start, ',');
+		len = comma ? (size_t)(comma - start) : strlen(start);
+		if (len >= sizeof(one))
+			return bad_value(opt, arg, why);
+		memcpy(one, start, len);
+		one[len] = '\0';
+		if (parse_decimal(one, &port) || port < 1 || port > 65535)
+			return bad_value(opt, arg, why);
+		if (list->count >= MAX_PORTS)
+			return bad_value(opt, arg, "more than " STR(MAX_PORTS) " ports");
+		list->ports[list->count++] = port;
+		start = comma + 1;
+	} while (comma);
+	return 0;
+}
+
+static error_t parse_output(const char *arg, struct options *opts)
+{
+	if (!strcmp(arg, "json"))
+		opts->json = true;
+	else if (!strcmp(arg, "columns"))
+		opts->json = false;
+	else
+		return bad_value("--output", arg, "expected json or columns");
+	return 0;
+}
+
+/* The first comma-separated entry of list that names no field, or NULL. */
+static const char *unknown_field(const char *list, size_t *len)
+{
+	char path[FIELD_PATH_MAX];
+	const char *p = list;
+
+	for (;;) {
+		*len = strcspn(p, ",");
+		if (*len >= sizeof(path))
+			return p;
+		memcpy(path, p, *len);
+		path[*len] = '\0';
+		if (!field_find(path))
+			return p;
+		if (!p[*len])
+			return NULL;
+		p += *len + 1;
 	}
-	return bad_value("--backend", arg,
-			 "expected auto, fentry, kprobe, tp_btf or tracepoint");
+}
+
+/* Every path a field's (tcptrace --list-fields), none twice. */
+static error_t parse_fields(const char *arg, const char **out)
+{
+	struct field_set set;
+	char why[192], safe[96];
+	const char *bad;
+	size_t len;
+
+	if (!fields_select(&set, arg)) {
+		*out = arg;
+		return 0;
+	}
+	bad = unknown_field(arg, &len);
+	if (!bad)
+		return bad_value("--fields", arg, "a field given twice, or with its object");
+	if (!len)
+		return bad_value("--fields", arg, "expected JSON paths, comma-separated");
+	safe_text(safe, sizeof(safe), bad, len);
+	snprintf(why, sizeof(why), "no field '%s' (tcptrace --list-fields lists them)", safe);
+	return bad_value("--fields", arg, why);
 }
 
 static error_t add_mntns(struct options *opts, const char *arg)
@@ -258,21 +395,34 @@ static error_t parse_id_option(int key, const char *arg, struct options *opts)
 	static const struct uint_spec pid_spec = {
 		"--pid", "a positive integer", 1, PID_MAX,
 	};
+	static const struct uint_spec tid_spec = {
+		"--tid", "a positive integer", 1, PID_MAX,
+	};
 	static const struct uint_spec uid_spec = {
 		"--uid", "a non-negative integer", 0, UID_MAX,
 	};
+	static const struct uint_spec gid_spec = {
+		"--gid", "a non-negative integer", 0, UID_MAX,
+	};
+	const struct uint_spec *spec;
 	unsigned long long v;
 	error_t err;
 
 	if (key == 'm')
 		return add_mntns(opts, arg);
-	err = parse_uint(key == 'p' ? &pid_spec : &uid_spec, arg, &v);
+	spec = key == 'p' ? &pid_spec : key == OPT_TID ? &tid_spec :
+	       key == 'u' ? &uid_spec : &gid_spec;
+	err = parse_uint(spec, arg, &v);
 	if (err)
 		return err;
 	if (key == 'p')
 		opts->pid = v;
-	else
+	else if (key == OPT_TID)
+		opts->tid = v;
+	else if (key == 'u')
 		opts->uid = v;
+	else
+		opts->gid = v;
 	return 0;
 }
 
@@ -293,8 +443,43 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'j':
 		opts->json = true;
 		return 0;
+	case 'o':
+		return parse_output(arg, opts);
+	case OPT_FIELDS:
+		return parse_fields(arg, &opts->fields);
+	case 't':
+	case 'T':
+		opts->relative_time = key == 't';
+		return 0;
+	case 'U':
+		opts->print_uid = true;
+		return 0;
 	case 'v':
+		opts->debug = opts->verbose;
 		opts->verbose = true;
+		return 0;
+	case 'h':
+	case '?':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		return 0;
+	case 'V':
+		/* main() adds libbpf's version through the hook. */
+		if (argp_program_version_hook)
+			argp_program_version_hook(stdout, state);
+		else
+			printf("%s\n", argp_program_version);
+		exit(0);
+	case OPT_USAGE:
+		argp_state_help(state, stdout, ARGP_HELP_USAGE | ARGP_HELP_EXIT_OK);
+		return 0;
+	case 'P':
+		return parse_ports("--port", arg, &opts->ports);
+	case 'L':
+		return parse_ports("--lport", arg, &opts->lports);
+	case 'D':
+		return parse_ports("--dport", arg, &opts->dports);
+	case OPT_LIST_FIELDS:
+		opts->list_fields = true;
 		return 0;
 	case OPT_CONNECT_ONLY:
 		ps->connect_only = true;
@@ -303,10 +488,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		ps->accept_only = true;
 		return 0;
 	case OPT_FAILURE_ONLY:
+	case 'x':
 		opts->failure_only = true;
 		return 0;
 	case 'p':
+	case OPT_TID:
 	case 'u':
+	case OPT_GID:
 	case 'm':
 		return parse_id_option(key, arg, opts);
 	case OPT_COMM:
@@ -318,22 +506,22 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		ps->ipv6 = true;
 		return 0;
 	case OPT_MNTNSMAP:
+	case 'M':
 		if (!*arg)
 			return bad_value("--mntnsmap", arg, "expected a path");
 		opts->mntns_map_path = arg;
+		return 0;
+	case OPT_CGROUPMAP:
+		if (!*arg)
+			return bad_value("--cgroupmap", arg, "expected a path");
+		opts->cgroup_map_path = arg;
 		return 0;
 	case OPT_TIMEOUT:
 		return parse_timeout(arg, &opts->timeout_s);
 	case OPT_BACKEND:
 		return parse_backend(arg, &opts->backend);
 	case OPT_TRANSPORT:
-		for (size_t i = 0; i < sizeof(transport_names) / sizeof(transport_names[0]); i++) {
-			if (!strcmp(arg, transport_names[i])) {
-				opts->transport = i;
-				return 0;
-			}
-		}
-		return bad_value("--transport", arg, "expected auto, ringbuf or perf");
+		return parse_transport(arg, &opts->transport);
 	case ARGP_KEY_ARG:
 		return unexpected_argument(arg);
 	}
@@ -353,6 +541,8 @@ static error_t finish(struct parse_state *ps)
 		return bad_combination("--ipv4", "--ipv6");
 	if (opts->mntns_count && opts->mntns_map_path)
 		return bad_combination("--mntns", "--mntnsmap");
+	if (opts->mntns_map_path && opts->cgroup_map_path)
+		return bad_combination("--mntnsmap", "--cgroupmap");
 
 	/* As in Inspektor Gadget, only a connect can fail. */
 	if (ps->connect_only || opts->failure_only)
@@ -371,7 +561,9 @@ static void options_init(struct options *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->type_mask = TYPE_MASK_ALL;
 	opts->uid = -1;
+	opts->gid = -1;
 	opts->backend = BACKEND_AUTO;
+	opts->transport = TRANSPORT_AUTO;
 }
 
 int options_parse(int argc, char **argv, struct options *opts)
@@ -403,7 +595,7 @@ int options_parse(int argc, char **argv, struct options *opts)
 	for (i = 1; i < argc; i++)
 		args[i] = argv[i];
 
-	err = argp_parse(&argp, argc, args, 0, NULL, &ps);
+	err = argp_parse(&argp, argc, args, ARGP_NO_HELP, NULL, &ps);
 	if (!err)
 		err = finish(&ps);
 	free(args);

@@ -7,6 +7,7 @@
 #include "tcptrace.h"
 
 #define MAX_MNTNS_IDS 64
+#define MAX_PORTS 64		/* per kind: -P, -L, -D */
 
 enum backend {
 	BACKEND_AUTO = 0,
@@ -16,20 +17,38 @@ enum backend {
 	BACKEND_TRACEPOINT,
 };
 
+/* How events come to user space: BPF ring buffer or perf buffer. */
 enum transport {
 	TRANSPORT_AUTO = 0,
 	TRANSPORT_RINGBUF,
 	TRANSPORT_PERF,
 };
 
+/* Ports of one kind of port filter, host byte order. */
+struct port_list {
+	__u16 ports[MAX_PORTS];
+	int count;
+};
+
 struct options {
 	bool json;
-	bool verbose;
+	bool verbose;			/* -v: tcptrace's choices, libbpf's warnings */
+	bool debug;			/* -vv: libbpf's debug output too */
+	bool relative_time;		/* -t: the table's TIME is seconds since start */
+	bool print_uid;			/* -U: a UID column */
+	const char *fields;		/* --fields: comma-separated JSON paths, or NULL */
 	bool failure_only;
+	bool list_fields;		/* --list-fields: print the fields and exit */
 	__u32 type_mask;		/* TYPE_BIT(EVENT_*) of the types to show */
 	__u16 family;			/* 0 = both, AF_INET or AF_INET6 */
 	__u32 pid;			/* 0 = any */
+	__u32 tid;			/* 0 = any */
 	__s64 uid;			/* -1 = any */
+	__s64 gid;			/* -1 = any */
+	struct port_list lports;	/* -L: the local port is one of these */
+	struct port_list dports;	/* -D: the remote port is one of these */
+	struct port_list ports;		/* -P: either port is one of these */
+	const char *cgroup_map_path;	/* --cgroupmap: bcc's pinned cgroup-id map */
 	char comm[TASK_COMM_LEN];	/* "" = any */
 	__u64 mntns_ids[MAX_MNTNS_IDS];
 	int mntns_count;
@@ -40,8 +59,10 @@ struct options {
 };
 
 /*
- * Parse argv into opts. Returns 0 on success, -EINVAL after printing one
- * line to stderr on bad input. --help, --usage and --version print and exit(0).
+ * Parse argv into opts. An option given twice takes its last value; the
+ * repeatable ones (-m, -P, -L, -D) add up. Returns 0 on success, -EINVAL
+ * after printing one line to stderr on bad input. --help, --usage and --version print and exit(0);
+ * --list-fields only sets opts->list_fields, for main to print them.
  */
 int options_parse(int argc, char **argv, struct options *opts);
 

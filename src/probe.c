@@ -29,6 +29,13 @@ struct probe *probe_new(void)
 	return calloc(1, sizeof(struct probe));
 }
 
+void probe_forget_btf(struct probe *probe)
+{
+	btf__free(probe->vmlinux);
+	probe->vmlinux = NULL;
+	probe->btf_err = 0;
+}
+
 void probe_free(struct probe *probe)
 {
 	if (!probe)

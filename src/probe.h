@@ -10,7 +10,9 @@
 struct probe;
 
 struct probe *probe_new(void);
-/* Frees the kernel BTF the probes parsed. */
+/* Frees the kernel BTF the probes parsed (later probes parse it again):
+ * libbpf parses its own copy to load, and two at once double the peak. */
+void probe_forget_btf(struct probe *probe);
 void probe_free(struct probe *probe);
 
 /*

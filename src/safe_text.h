@@ -14,4 +14,14 @@
  */
 size_t safe_text(char *buf, size_t size, const char *s, size_t len);
 
+/* Room safe_text_put() needs for len input bytes: "\xNN" per byte, plus a block. */
+#define SAFE_TEXT_ROOM(len) (4 * (len) + 16)
+
+/*
+ * The same text for the per-event path: written at p without a bound or a
+ * NUL (the caller guarantees SAFE_TEXT_ROOM(len)), with a fast path for
+ * plain ASCII. Returns the end, and the width in characters in *width.
+ */
+char *safe_text_put(char *p, const char *s, size_t len, size_t *width);
+
 #endif /* TCPTRACE_SAFE_TEXT_H */

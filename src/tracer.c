@@ -5,6 +5,7 @@
  * transport, and reads the ring buffer or the perf buffer.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "tcptrace.skel.h"
 #include "probe.h"
+#include "safe_text.h"
 #include "tracer.h"
 
 #define PERF_BUFFER_PAGES 64
@@ -34,6 +36,7 @@
 /* Added to every LRU map per possible CPU (see bpf/maps.h). */
 #define LRU_ENTRIES_PER_CPU 256
 #define MAX_LINKS 32
+#define PATH_SHOWN_LEN 1024
 
 struct tracer {
 	struct tcptrace_bpf *skel;
@@ -56,11 +59,12 @@ struct tracer {
 /* Why the last trial failed, for the one line the user sees. */
 static char trial_error[256];
 
-static bool verbose;
+static bool verbose, debug;
 
+/* -v: libbpf's warnings and notes; -vv: its debug output too. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (!verbose || level == LIBBPF_DEBUG)
+	if (!verbose || (level == LIBBPF_DEBUG && !debug))
 		return 0;
 	return vfprintf(stderr, fmt, args);
 }
@@ -101,6 +105,7 @@ static void select_programs(struct tcptrace_bpf *skel, enum backend backend, __u
 		{ skel->progs.sys_accept_x, ALL_FORMS, ACCEPT },
 		{ skel->progs.sys_accept4_x, ALL_FORMS, ACCEPT },
 		{ skel->progs.sched_exit, ALL_FORMS, CLOSE },
+		{ skel->progs.sched_free, ALL_FORMS, CLOSE },
 		{ skel->progs.ig_tcp_v4_co_e, FORM(BACKEND_KPROBE), CONNECT },
 		{ skel->progs.ig_tcp_v6_co_e, FORM(BACKEND_KPROBE), CONNECT },
 		{ skel->progs.ig_tcp_v4_co_x, FORM(BACKEND_KPROBE), CONNECT },
@@ -114,9 +119,11 @@ static void select_programs(struct tcptrace_bpf *skel, enum backend backend, __u
 		{ skel->progs.fx_tcp_accept, FORM(BACKEND_FENTRY), ACCEPT },
 		{ skel->progs.fe_tcp_close, FORM(BACKEND_FENTRY), CLOSE },
 		{ skel->progs.tp_sock_state, FORM(BACKEND_TRACEPOINT), CONNECT | CLOSE },
-		{ skel->progs.tp_destroy_sock, FORM(BACKEND_TRACEPOINT), CLOSE },
+		/* Every form forgets a socket at its destruction; the
+		 * kprobe and fentry forms take the kind they can attach. */
+		{ skel->progs.tp_destroy_sock, FORM(BACKEND_TRACEPOINT) | FORM(BACKEND_KPROBE), CLOSE },
 		{ skel->progs.tb_sock_state, FORM(BACKEND_TP_BTF), CONNECT | CLOSE },
-		{ skel->progs.tb_destroy_sock, FORM(BACKEND_TP_BTF), CLOSE },
+		{ skel->progs.tb_destroy_sock, FORM(BACKEND_TP_BTF) | FORM(BACKEND_FENTRY), CLOSE },
 	};
 	struct bpf_program *prog;
 	size_t i;
@@ -128,14 +135,34 @@ static void select_programs(struct tcptrace_bpf *skel, enum backend backend, __u
 							 (progs[i].types & type_mask));
 }
 
+/* bpf_ktime_get_boot_ns (5.8): event times that go on across suspend.
+ * Probed once, whatever the number of trials. */
+static bool have_boot_clock(void)
+{
+	static int have = -1;
+
+	if (have < 0)
+		have = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT,
+					       BPF_FUNC_ktime_get_boot_ns, NULL) == 1;
+	return have;
+}
+
 static void set_filters(struct tcptrace_bpf *skel, const struct options *opts)
 {
 	struct tcptrace_bpf__rodata *rodata = skel->rodata;
 
 	rodata->filter_by_mntns = opts->mntns_count > 0 || opts->mntns_map_path;
+	rodata->filter_by_cgroup = opts->cgroup_map_path != NULL;
 	rodata->filter_pid = opts->pid;
+	rodata->filter_tid = opts->tid;
 	rodata->filter_by_uid = opts->uid >= 0;
 	rodata->filter_uid = opts->uid >= 0 ? (__u32)opts->uid : 0;
+	rodata->filter_by_gid = opts->gid >= 0;
+	rodata->filter_gid = opts->gid >= 0 ? (__u32)opts->gid : 0;
+	rodata->port_filters = (opts->lports.count ? PORT_LOCAL : 0) |
+			       (opts->dports.count ? PORT_REMOTE : 0) |
+			       (opts->ports.count ? PORT_EITHER : 0);
+	rodata->use_boot_clock = have_boot_clock();
 	memcpy((char *)rodata->filter_comm, opts->comm, sizeof(rodata->filter_comm));
 	rodata->filter_family = opts->family;
 	rodata->type_mask = opts->type_mask;
@@ -144,7 +171,10 @@ static void set_filters(struct tcptrace_bpf *skel, const struct options *opts)
 
 static void set_form(struct tcptrace_bpf *skel, enum backend backend)
 {
-	skel->rodata->tid_sock_used = backend == BACKEND_KPROBE || backend == BACKEND_FENTRY;
+	bool hooks_functions = backend == BACKEND_KPROBE || backend == BACKEND_FENTRY;
+
+	skel->rodata->tid_sock_used = hooks_functions;
+	skel->rodata->closes_at_destroy = !hooks_functions;
 }
 
 /* The LRU maps, whose entries a killed thread or a freed socket can orphan. */
@@ -152,7 +182,7 @@ static void size_lru_maps(struct tcptrace_bpf *skel, int cpus)
 {
 	struct bpf_map *lru[] = {
 		skel->maps.tcp_tid_sock, skel->maps.tcp_tid_fd, skel->maps.exiting_mntns,
-		skel->maps.tuplepid, skel->maps.closed_sock,
+		skel->maps.tuplepid, skel->maps.sock_life,
 	};
 	size_t i;
 
@@ -187,39 +217,136 @@ static void set_transport(struct tcptrace_bpf *skel, enum transport transport, b
 }
 
 /*
+ * What a pinned BPF object is: bpf_obj_get_info_by_fd() fills whatever
+ * struct it is given, so a program's info read as a map's is garbage. The
+ * fd's fdinfo names the kind.
+ */
+static const char *bpf_object_kind(int fd)
+{
+	const char *kind = "object of unknown kind";
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return kind;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "map_type:", 9)) {
+			kind = "map";
+			break;
+		}
+		if (!strncmp(line, "prog_type:", 10)) {
+			kind = "program";
+			break;
+		}
+		if (!strncmp(line, "link_type:", 10)) {
+			kind = "link";
+			break;
+		}
+	}
+	fclose(f);
+	return kind;
+}
+
+/*
  * Reuse a pinned mount-namespace map (bcc's --mntnsmap, Inspektor Gadget's
  * map): it must have our layout, or lookups would read the wrong key size.
  */
-static int reuse_mntns_map(struct tcptrace_bpf *skel, const char *path)
+/* What a pinned filter map must be for its lookups to read the right bytes. */
+struct pinned_layout {
+	const char *option;
+	__u32 key_size, value_size;
+	const char *want;
+};
+
+static const struct pinned_layout mntns_layout = {
+	"--mntnsmap", 8, 4, "a hash map with an 8-byte mount-namespace key and a 4-byte value",
+};
+
+static const struct pinned_layout cgroup_layout = {
+	"--cgroupmap", 8, 8, "a hash map with an 8-byte cgroup-id key and an 8-byte value",
+};
+
+/*
+ * Reuse a pinned filter map (bcc's --mntnsmap and --cgroupmap, Inspektor
+ * Gadget's mount-namespace map): it must have the layout, or lookups would
+ * read the wrong key size.
+ */
+static int reuse_pinned_map(struct bpf_map *map, const char *path,
+			    const struct pinned_layout *layout)
 {
 	struct bpf_map_info info = {};
 	__u32 info_len = sizeof(info);
+	char shown[PATH_SHOWN_LEN];
+	const char *kind;
 	int fd, err;
 
+	/* User-supplied: escaped, so the error stays one line of text. */
+	safe_text(shown, sizeof(shown), path, strlen(path));
 	fd = bpf_obj_get(path);
 	if (fd < 0) {
 		err = -errno;
-		fprintf(stderr, "tcptrace: cannot open pinned map %s: %s\n", path, strerror(-err));
+		fprintf(stderr, "tcptrace: cannot open pinned map %s: %s\n", shown, strerror(-err));
 		return err;
+	}
+	kind = bpf_object_kind(fd);
+	if (strcmp(kind, "map")) {
+		fprintf(stderr, "tcptrace: %s is a pinned BPF %s, not a map\n", shown, kind);
+		err = -EINVAL;
+		goto cleanup;
 	}
 	err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
 	if (err) {
 		err = -errno;
-		fprintf(stderr, "tcptrace: %s is not a BPF map: %s\n", path, strerror(-err));
+		fprintf(stderr, "tcptrace: cannot read pinned map %s: %s\n", shown, strerror(-err));
 		goto cleanup;
 	}
-	if (info.type != BPF_MAP_TYPE_HASH || info.key_size != 8 || info.value_size != 4) {
-		fprintf(stderr, "tcptrace: pinned map %s has the wrong layout (type %u, key %u bytes, value %u bytes): want a hash map with an 8-byte mount-namespace key and a 4-byte value\n",
-			path, info.type, info.key_size, info.value_size);
+	if (info.type != BPF_MAP_TYPE_HASH || info.key_size != layout->key_size ||
+	    info.value_size != layout->value_size) {
+		fprintf(stderr, "tcptrace: pinned map %s has the wrong layout for %s (type %u, key %u bytes, value %u bytes): want %s\n",
+			shown, layout->option, info.type, info.key_size, info.value_size,
+			layout->want);
 		err = -EINVAL;
 		goto cleanup;
 	}
-	err = bpf_map__reuse_fd(skel->maps.gadget_mntns_filter_map, fd);
+	err = bpf_map__reuse_fd(map, fd);
 	if (err)
-		fprintf(stderr, "tcptrace: cannot reuse pinned map %s: %s\n", path, strerror(-err));
+		fprintf(stderr, "tcptrace: cannot reuse pinned map %s: %s\n", shown, strerror(-err));
 cleanup:
 	close(fd);
 	return err;
+}
+
+/* -L, -D, -P: each port's kinds in the port_filter array. */
+static int fill_port_filter(struct tcptrace_bpf *skel, const struct options *opts)
+{
+	const struct { const struct port_list *list; __u8 kind; } kinds[] = {
+		{ &opts->lports, PORT_LOCAL },
+		{ &opts->dports, PORT_REMOTE },
+		{ &opts->ports, PORT_EITHER },
+	};
+	int fd = bpf_map__fd(skel->maps.port_filter);
+	size_t k;
+	int i;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (i = 0; i < kinds[k].list->count; i++) {
+			__u32 port = kinds[k].list->ports[i];
+			__u8 bits = 0;
+
+			bpf_map_lookup_elem(fd, &port, &bits);
+			bits |= kinds[k].kind;
+			if (bpf_map_update_elem(fd, &port, &bits, BPF_ANY)) {
+				int err = -errno;
+
+				fprintf(stderr, "tcptrace: cannot set the port filter: %s\n",
+					strerror(-err));
+				return err;
+			}
+		}
+	}
+	return 0;
 }
 
 static int fill_mntns_map(struct tcptrace_bpf *skel, const struct options *opts)
@@ -267,10 +394,32 @@ static int attach_programs(struct tracer *tracer)
 	return 0;
 }
 
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/*
+ * Detaching a tracepoint waits for an RCU grace period (30-50 ms here),
+ * and one link after another that made every exit take half a second.
+ * Threads let the kernel wait for all of them at once.
+ */
 static void detach_programs(struct tracer *tracer)
 {
-	while (tracer->nr_links > 0)
-		bpf_link__destroy(tracer->links[--tracer->nr_links]);
+	pthread_t threads[MAX_LINKS];
+	bool started[MAX_LINKS];
+	int i;
+
+	for (i = 0; i < tracer->nr_links; i++)
+		started[i] = !pthread_create(&threads[i], NULL, destroy_link, tracer->links[i]);
+	for (i = 0; i < tracer->nr_links; i++) {
+		if (started[i])
+			pthread_join(threads[i], NULL);
+		else
+			bpf_link__destroy(tracer->links[i]);
+	}
+	tracer->nr_links = 0;
 }
 
 /* The records of a BPF output perf event, as the kernel writes them. */
@@ -392,7 +541,14 @@ static int try_backend(struct tracer *tracer, const struct options *opts, enum b
 	size_lru_maps(skel, tracer->nr_cpus);
 	set_transport(skel, tracer->transport, have_ringbuf);
 	if (opts->mntns_map_path) {
-		err = reuse_mntns_map(skel, opts->mntns_map_path);
+		err = reuse_pinned_map(skel->maps.gadget_mntns_filter_map, opts->mntns_map_path,
+				       &mntns_layout);
+		if (err)
+			goto fatal;
+	}
+	if (opts->cgroup_map_path) {
+		err = reuse_pinned_map(skel->maps.cgroup_filter_map, opts->cgroup_map_path,
+				       &cgroup_layout);
 		if (err)
 			goto fatal;
 	}
@@ -402,6 +558,8 @@ static int try_backend(struct tracer *tracer, const struct options *opts, enum b
 		return err;
 	}
 	err = fill_mntns_map(skel, opts);
+	if (!err)
+		err = fill_port_filter(skel, opts);
 	if (err)
 		goto fatal;
 	/* Before attaching: an event sent with no reader is lost uncounted. */
@@ -480,6 +638,8 @@ static int choose_backend(struct tracer *tracer, const struct options *opts, boo
 			note_failure(opts, order[i], "is skipped", reasons, sizeof(reasons), &used);
 			continue;
 		}
+		if (probe)
+			probe_forget_btf(probe);
 		err = try_backend(tracer, opts, order[i], have_ringbuf, &fatal);
 		if (!err)
 			break;
@@ -519,6 +679,7 @@ struct tracer *tracer_start(const struct options *opts, tracer_sample_fn on_samp
 	bool have_ringbuf;
 
 	verbose = opts->verbose;
+	debug = opts->debug;
 	libbpf_set_print(libbpf_print);
 	tracer = calloc(1, sizeof(*tracer));
 	if (!tracer) {
@@ -633,6 +794,16 @@ unsigned long long tracer_skipped_runs(const struct tracer *tracer)
 enum backend tracer_backend(const struct tracer *tracer)
 {
 	return tracer->backend;
+}
+
+const char *tracer_libbpf_version(void)
+{
+	return libbpf_version_string();
+}
+
+bool tracer_boot_clock(void)
+{
+	return have_boot_clock();
 }
 
 enum transport tracer_transport(const struct tracer *tracer)

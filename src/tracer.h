@@ -3,6 +3,7 @@
 #ifndef TCPTRACE_TRACER_H
 #define TCPTRACE_TRACER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "options.h"
 
@@ -26,6 +27,10 @@ unsigned long long tracer_lost_events(const struct tracer *tracer);
 unsigned long long tracer_skipped_runs(const struct tracer *tracer);
 enum backend tracer_backend(const struct tracer *tracer);
 enum transport tracer_transport(const struct tracer *tracer);
+/* "v1.1" */
+const char *tracer_libbpf_version(void);
+/* Whether event times are CLOCK_BOOTTIME (else CLOCK_MONOTONIC). */
+bool tracer_boot_clock(void);
 void tracer_stop(struct tracer *tracer);
 
 #endif /* TCPTRACE_TRACER_H */

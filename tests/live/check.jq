@@ -3,14 +3,15 @@
 # The live suite's judge: compares tcptrace's JSON events with the facts
 # tcpcase printed. run.sh calls it as
 #
-#   jq -n -r --arg mode MODE --arg prefix "[backend run]" \
+#   jq -n -r --arg mode MODE --arg prefix "[backend run]" --arg fields FIELDS \
 #      --slurpfile cases CASES --slurpfile events EVENTS -f check.jq
 #
 # CASES holds one {label, filter, facts} per tcpcase run, EVENTS the valid
-# JSON lines of one tcptrace run. MODE:
+# JSON lines of one tcptrace run, FIELDS what `tcptrace --list-fields`
+# printed (path, kind, column per line). MODE:
 #   check    one "ok - ..." / "FAIL - ..." line per check, "#" lines of detail
 #   missing  how many expected events have not arrived yet (a number)
-#   schema   one line per event whose fields are not the documented ones
+#   schema   one line per event whose fields are not the listed ones
 #   fields   one line per event without the precision fields, typed
 #
 # The expected events follow from the facts, by the contract:
@@ -337,16 +338,33 @@ def missing:
 def ep_ok: type == "object" and (.addr | type) == "string" and (.port | type) == "number"
   and (.version == 4 or .version == 6) and .proto == "TCP";
 
+# The listed fields: [{path: ["proc", "pid"], kind: "uint"}], from --list-fields.
+def listed:
+  [$fields | split("\n")[] | select(test("\\S")) | [splits(" +")]
+   | {path: (.[0] | split(".")), kind: .[1]}];
+
+# What each kind is in JSON; a kind this file does not know fails every event.
+def kind_ok($kind):
+  if $kind == "time" or $kind == "string" or $kind == "addr" or $kind == "errno"
+  then type == "string"
+  elif $kind == "uint" then type == "number" and . >= 0 and . == floor
+  elif $kind == "port" then type == "number" and . >= 0 and . <= 65535 and . == floor
+  elif $kind == "int" then type == "number" and . == floor
+  elif $kind == "bool" then type == "boolean"
+  else false end;
+
+# Every listed path there with its kind's type, and nothing else; then the
+# rules of some values.
 def schema_ok:
-  type == "object" and (ts != null)
+  . as $e
+  | listed as $l
+  | type == "object" and ($l | length) > 0
+  and all($l[]; . as $f | $e | getpath($f.path) | kind_ok($f.kind))
+  and ([paths | map(tostring) | join(".")] | unique)
+      == ([$l[].path | . as $p | range(1; length + 1) | $p[:.] | join(".")] | unique)
+  and (ts != null)
   and (.type == "connect" or .type == "accept" or .type == "close")
-  and (.proc.comm | type) == "string" and (.proc.pid | type) == "number"
-  and (.proc.tid | type) == "number" and (.proc.mntns_id | type) == "number"
-  and (.proc.creds.uid | type) == "number" and (.proc.creds.gid | type) == "number"
-  and (.proc.parent.comm | type) == "string" and (.proc.parent.pid | type) == "number"
-  and (.netns_id | type) == "number" and (.src | ep_ok) and (.dst | ep_ok)
-  and (.src.version == .dst.version) and (.error | type) == "string"
-  and (.fd | type) == "number" and (.accept_fd | type) == "number";
+  and (.src | ep_ok) and (.dst | ep_ok) and (.src.version == .dst.version);
 
 # The precision fields, on every event, of their types (issue 7).
 def prec_fields_ok:

@@ -35,6 +35,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=scripts/proc.sh
 . "$ROOT/scripts/proc.sh"
+# shellcheck source=tests/live/flags.sh
+. "$HERE/flags.sh"
 CHECK_JQ=$HERE/check.jq
 BACKEND=
 TRANSPORT=
@@ -67,6 +69,7 @@ TMP=
 TRACER_PID=
 BG_PIDS=
 PINS=
+FIELDS=
 PREFLIGHT_OK=false
 CGROUP_DIR=
 CGROUP2_MOUNT=
@@ -209,6 +212,11 @@ preflight() {
 		skip "no tcpcase at $TCPCASE (run make live)"
 		return 1
 	fi
+	# The fields every event must have: tcptrace's own list, not a copy of it.
+	if ! FIELDS=$("$TCPTRACE" --list-fields) || [ -z "$FIELDS" ]; then
+		fail "tcptrace --list-fields failed"
+		return 1
+	fi
 	if ! ensure_mount tracefs /sys/kernel/tracing tracefs; then
 		skip "tracefs not mounted at /sys/kernel/tracing and mounting failed"
 		return 1
@@ -238,7 +246,7 @@ start_tracer() {
 		${TRANSPORT:+--transport "$TRANSPORT"} "$@" >"$TMP/$run.out" 2>"$TMP/$run.err" &
 	TRACER_PID=$!
 	while [ $SECONDS -lt $deadline ]; do
-		if grep -qxF "$READY_LINE" "$TMP/$run.err"; then
+		if grep -qsxF "$READY_LINE" "$TMP/$run.err"; then
 			pass "$run: tcptrace${*:+ $*} ready"
 			return 0
 		fi
@@ -303,7 +311,7 @@ valid_events() {
 judge() {
 	local run=$1 mode=$2
 
-	jq -n -r --arg mode "$mode" --arg prefix "[$LABEL] $run:" \
+	jq -n -r --arg mode "$mode" --arg prefix "[$LABEL] $run:" --arg fields "$FIELDS" \
 		--slurpfile cases "$TMP/$run.cases" \
 		--slurpfile events "$TMP/$run.events" -f "$CHECK_JQ"
 }
@@ -365,9 +373,9 @@ check_output() {
 		printf '%s\n' "$bad" | detail
 	fi
 	if judge "$run" schema >"$TMP/$run.schema" && [ ! -s "$TMP/$run.schema" ]; then
-		pass "$run: every event has the documented fields"
+		pass "$run: every event has the fields of --list-fields, and no other"
 	else
-		fail "$run: every event has the documented fields; not:"
+		fail "$run: every event has the fields of --list-fields, and no other; not:"
 		detail "$TMP/$run.schema"
 	fi
 	check_prec_fields "$run"
@@ -940,6 +948,7 @@ main() {
 		run_bad_map
 		run_pid_filter
 		run_connect_only
+		run_flag_suite
 		run_failure_only
 		run_asleep_accepts
 		run_burst

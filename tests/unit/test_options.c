@@ -76,6 +76,8 @@ static void assert_defaults(const struct options *o)
 	assert_null(o->mntns_map_path);
 	assert_true(o->timeout_s == 0);
 	assert_int_equal(o->backend, BACKEND_AUTO);
+	assert_int_equal(o->transport, TRANSPORT_AUTO);
+	assert_false(o->list_fields);
 }
 
 static void test_defaults(void **state)
@@ -326,6 +328,7 @@ static void test_backend(void **state)
 		{ "auto", BACKEND_AUTO },
 		{ "fentry", BACKEND_FENTRY },
 		{ "kprobe", BACKEND_KPROBE },
+		{ "tp_btf", BACKEND_TP_BTF },
 		{ "tracepoint", BACKEND_TRACEPOINT },
 	};
 	struct options o;
@@ -345,18 +348,152 @@ static void test_backend(void **state)
 		  "--backend", "");
 }
 
+/* The order of the enum is the order of --help and of the error's list. */
+static void test_backend_order(void **state)
+{
+	assert_int_equal(BACKEND_AUTO, 0);
+	assert_true(BACKEND_KPROBE < BACKEND_TP_BTF && BACKEND_TP_BTF < BACKEND_TRACEPOINT);
+	PARSE_ERR("tcptrace: invalid --backend 'tp-btf': expected auto, fentry, kprobe, tp_btf or tracepoint\n",
+		  "--backend", "tp-btf");
+}
+
+static void test_transport(void **state)
+{
+	static const struct {
+		const char *name;
+		enum transport transport;
+	} all[] = {
+		{ "auto", TRANSPORT_AUTO },
+		{ "ringbuf", TRANSPORT_RINGBUF },
+		{ "perf", TRANSPORT_PERF },
+	};
+	struct options o;
+	size_t i;
+
+	assert_int_equal(TRANSPORT_AUTO, 0);
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		PARSE_OK(&o, "--transport", (char *)all[i].name);
+		assert_int_equal(o.transport, all[i].transport);
+		assert_string_equal(transport_name(all[i].transport), all[i].name);
+	}
+	PARSE_OK(&o, "--transport=perf", "--transport", "ringbuf");
+	assert_int_equal(o.transport, TRANSPORT_RINGBUF);
+	assert_string_equal(transport_name((enum transport)7), "unknown");
+	PARSE_ERR("tcptrace: invalid --transport 'ring': expected auto, ringbuf or perf\n",
+		  "--transport", "ring");
+	PARSE_ERR("tcptrace: invalid --transport '': expected auto, ringbuf or perf\n",
+		  "--transport=");
+	PARSE_ERR("tcptrace: option '--transport' requires an argument\n", "--transport");
+}
+
+/* --list-fields: a flag for main, which prints the fields before any check. */
+static void test_list_fields(void **state)
+{
+	struct options o;
+
+	PARSE_OK(&o, "--list-fields");
+	assert_true(o.list_fields);
+	PARSE_OK(&o, "--list-fields", "-j");
+	assert_true(o.list_fields && o.json);
+	PARSE_ERR("tcptrace: option '--list-fields' doesn't allow an argument\n",
+		  "--list-fields=x");
+}
+
 /* getopt's own message names the culprit; argp's "Try --help" line is gone. */
 static void test_unknown_and_missing(void **state)
 {
 	PARSE_ERR("tcptrace: unrecognized option '--foo'\n", "--foo");
-	PARSE_ERR("tcptrace: invalid option -- 'x'\n", "-x");
-	PARSE_ERR("tcptrace: invalid option -- 'x'\n", "-jx");
+	PARSE_ERR("tcptrace: invalid option -- 'y'\n", "-y");
+	PARSE_ERR("tcptrace: invalid option -- 'y'\n", "-jy");
 	PARSE_ERR("tcptrace: option requires an argument -- 'p'\n", "-p");
 	PARSE_ERR("tcptrace: option '--pid' requires an argument\n", "--pid");
 	PARSE_ERR("tcptrace: option '--timeout' requires an argument\n", "-j", "--timeout");
 	PARSE_ERR("tcptrace: option '--json' doesn't allow an argument\n", "--json=1");
-	PARSE_ERR("tcptrace: option '--c' is ambiguous; possibilities: '--connect-only' '--comm'\n",
-		  "--c");
+	PARSE_ERR("tcptrace: option '--co' is ambiguous; possibilities: '--connect-only' '--comm'\n",
+		  "--co");
+}
+
+/* The flags a bcc or Inspektor Gadget user types. */
+static void test_bcc_ig_flags(void **state)
+{
+	struct options o;
+
+	PARSE_OK(&o, "-x", "-M", "/sys/fs/bpf/m", "-U", "-t", "--tid", "7", "--gid", "0");
+	assert_true(o.failure_only);
+	assert_int_equal(o.type_mask, TYPE_BIT(EVENT_CONNECT));
+	assert_string_equal(o.mntns_map_path, "/sys/fs/bpf/m");
+	assert_true(o.print_uid);
+	assert_true(o.relative_time);
+	assert_int_equal(o.tid, 7);
+	assert_int_equal(o.gid, 0);
+
+	PARSE_OK(&o, "-o", "json");
+	assert_true(o.json);
+	PARSE_OK(&o, "-j", "-o", "columns");
+	assert_false(o.json);
+	PARSE_OK(&o, "-t", "-T");
+	assert_false(o.relative_time);
+	PARSE_OK(&o, "-v");
+	assert_true(o.verbose);
+	assert_false(o.debug);
+	PARSE_OK(&o, "-vv");
+	assert_true(o.debug);
+
+	PARSE_OK(&o, "-P", "80,443", "-P", "8080", "-L", "22", "--dport=53");
+	assert_int_equal(o.ports.count, 3);
+	assert_int_equal(o.ports.ports[0], 80);
+	assert_int_equal(o.ports.ports[1], 443);
+	assert_int_equal(o.ports.ports[2], 8080);
+	assert_int_equal(o.lports.count, 1);
+	assert_int_equal(o.lports.ports[0], 22);
+	assert_int_equal(o.dports.count, 1);
+	assert_int_equal(o.dports.ports[0], 53);
+
+	PARSE_OK(&o, "--cgroupmap", "/sys/fs/bpf/cg");
+	assert_string_equal(o.cgroup_map_path, "/sys/fs/bpf/cg");
+	PARSE_OK(&o, "--fields", "proc.pid,dst.addr");
+	assert_string_equal(o.fields, "proc.pid,dst.addr");
+}
+
+static void test_bcc_ig_flag_errors(void **state)
+{
+	PARSE_ERR("tcptrace: invalid --port '0': expected ports from 1 to 65535, comma-separated\n",
+		  "-P", "0");
+	PARSE_ERR("tcptrace: invalid --port '80,65536': expected ports from 1 to 65535, comma-separated\n",
+		  "-P", "80,65536");
+	PARSE_ERR("tcptrace: invalid --lport '80,': expected ports from 1 to 65535, comma-separated\n",
+		  "-L", "80,");
+	PARSE_ERR("tcptrace: invalid --dport '-1': expected ports from 1 to 65535, comma-separated\n",
+		  "-D", "-1");
+	PARSE_ERR("tcptrace: invalid --output 'yaml': expected json or columns\n", "-o", "yaml");
+	PARSE_ERR("tcptrace: invalid --fields 'proc.pid,nope': no field 'nope' (tcptrace --list-fields lists them)\n",
+		  "--fields", "proc.pid,nope");
+	PARSE_ERR("tcptrace: invalid --fields 'proc,x': no field 'proc' (tcptrace --list-fields lists them)\n",
+		  "--fields", "proc,x");
+	PARSE_ERR("tcptrace: invalid --fields 'type,type': a field given twice, or with its object\n",
+		  "--fields", "type,type");
+	PARSE_ERR("tcptrace: invalid --fields '\\x1b[2J': no field '\\x1b[2J' (tcptrace --list-fields lists them)\n",
+		  "--fields", "\x1b[2J");
+	PARSE_ERR("tcptrace: invalid --tid '0': expected a positive integer\n", "--tid", "0");
+	PARSE_ERR("tcptrace: invalid --gid '-1': expected a non-negative integer\n", "--gid", "-1");
+	PARSE_ERR("tcptrace: --mntnsmap and --cgroupmap are mutually exclusive\n",
+		  "-M", "/a", "--cgroupmap", "/b");
+}
+
+/* An option given twice takes its last value; lists add up. */
+static void test_last_one_wins(void **state)
+{
+	struct options o;
+
+	PARSE_OK(&o, "-p", "1", "-p", "2", "-u", "5", "-u", "6", "--comm", "a", "--comm", "b",
+		 "--backend", "kprobe", "--backend", "tracepoint", "--timeout", "1", "--timeout", "2");
+	assert_int_equal(o.pid, 2);
+	assert_int_equal(o.uid, 6);
+	assert_string_equal(o.comm, "b");
+	assert_int_equal(o.backend, BACKEND_TRACEPOINT);
+	assert_true(o.timeout_s == 2);
+	PARSE_OK(&o, "-m", "1", "-m", "2");
+	assert_int_equal(o.mntns_count, 2);
 }
 
 static void test_positional_rejected(void **state)
@@ -373,7 +510,7 @@ static void test_everything_at_once(void **state)
 
 	PARSE_OK(&o, "-j", "-v", "--failure-only", "-p", "42", "-u", "1000",
 		 "--comm", "curl", "-6", "-m", "4026531840", "--timeout", "0.5",
-		 "--backend", "kprobe");
+		 "--backend", "kprobe", "--transport", "perf");
 	assert_true(o.json && o.verbose && o.failure_only);
 	assert_int_equal(o.type_mask, TYPE_BIT(EVENT_CONNECT));
 	assert_int_equal(o.pid, 42);
@@ -383,6 +520,7 @@ static void test_everything_at_once(void **state)
 	assert_int_equal(o.mntns_count, 1);
 	assert_true(o.timeout_s == 0.5);
 	assert_int_equal(o.backend, BACKEND_KPROBE);
+	assert_int_equal(o.transport, TRANSPORT_PERF);
 }
 
 /* Unit tests and main() may parse several times: nothing carries over. */
@@ -393,7 +531,8 @@ static void test_no_leftovers(void **state)
 	char err[64];
 
 	PARSE_OK(&o, "-j", "--accept-only", "-4", "-m", "5", "-p", "9",
-		 "--comm", "x", "--timeout", "1", "--backend", "fentry", "-u", "3");
+		 "--comm", "x", "--timeout", "1", "--backend", "fentry", "-u", "3",
+		 "--transport", "ringbuf", "--list-fields");
 	assert_int_equal(parse_capture(&o, 1, none, err, sizeof(err)), 0);
 	assert_defaults(&o);
 	/* Nor after a failure halfway through. */
@@ -463,6 +602,9 @@ static void test_help_version_usage(void **state)
 	assert_non_null(strstr(out, "Usage: tcptrace [OPTION...]"));
 	assert_non_null(strstr(out, "--failure-only"));
 	assert_non_null(strstr(out, "--backend=NAME"));
+	assert_non_null(strstr(out, "tp_btf"));
+	assert_non_null(strstr(out, "--transport=NAME"));
+	assert_non_null(strstr(out, "--list-fields"));
 	free(out);
 
 	out = run_exiting("--usage", &status);
@@ -488,7 +630,13 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_timeout_errors),
 		cmocka_unit_test(test_backend),
+		cmocka_unit_test(test_backend_order),
+		cmocka_unit_test(test_transport),
+		cmocka_unit_test(test_list_fields),
 		cmocka_unit_test(test_unknown_and_missing),
+		cmocka_unit_test(test_bcc_ig_flags),
+		cmocka_unit_test(test_bcc_ig_flag_errors),
+		cmocka_unit_test(test_last_one_wins),
 		cmocka_unit_test(test_positional_rejected),
 		cmocka_unit_test(test_everything_at_once),
 		cmocka_unit_test(test_no_leftovers),

@@ -2,18 +2,29 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "safe_text.h"
 
-/* Render s[0..len) and check both the text and its width in characters. */
+/*
+ * Render s[0..len) and check both the text and its width in characters,
+ * with safe_text() and with the table's safe_text_put().
+ */
 static void check(const char *s, size_t len, const char *expected, size_t width)
 {
-	char buf[128];
+	char buf[128], *put = malloc(SAFE_TEXT_ROOM(len) + 1), *end;
+	size_t put_width;
 
 	memset(buf, 0x55, sizeof(buf));
 	assert_int_equal(safe_text(buf, sizeof(buf), s, len), width);
 	assert_string_equal(buf, expected);
+	assert_non_null(put);
+	end = safe_text_put(put, s, len, &put_width);
+	*end = '\0';
+	assert_string_equal(put, expected);
+	assert_int_equal(put_width, width);
+	free(put);
 }
 
 #define CHECK(lit, expected, width) check(lit, sizeof(lit) - 1, expected, width)
@@ -85,6 +96,30 @@ static void test_small_buffer_cut_at_whole_escape(void **state)
 	assert_int_equal(buf[0], 'z');
 }
 
+/* The fast path at every offset, and random bytes: both functions agree. */
+static void test_put_matches(void **state)
+{
+	unsigned long long x = 0x9e3779b97f4a7c15ULL;
+	char in[40], want[256], got[SAFE_TEXT_ROOM(40) + 1], *end;
+	size_t want_width, got_width;
+	int i, k, len;
+
+	for (i = 0; i < 50000; i++) {
+		len = i % (sizeof(in) + 1);
+		for (k = 0; k < len; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			in[k] = x % 3 ? 0x20 + (x >> 8) % 0x5f : (x >> 16) | 1;
+		}
+		want_width = safe_text(want, sizeof(want), in, len);
+		end = safe_text_put(got, in, len, &got_width);
+		*end = '\0';
+		assert_string_equal(got, want);
+		assert_int_equal(got_width, want_width);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -95,6 +130,7 @@ int main(void)
 		cmocka_unit_test(test_backslash_doubled),
 		cmocka_unit_test(test_stops_at_nul_and_len),
 		cmocka_unit_test(test_small_buffer_cut_at_whole_escape),
+		cmocka_unit_test(test_put_matches),
 	};
 
 	return cmocka_run_group_tests_name("safe_text", tests, NULL, NULL);

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include "record.h"
+#include "text_cache.h"
+
+int text_cache_init(struct text_cache *tc, const struct field *const *f, size_t n,
+		    size_t text_max)
+{
+	size_t lo = sizeof(struct record), hi = 0, i, b;
+
+	memset(tc, 0, sizeof(*tc));
+	for (i = 0; i < n; i++) {
+		if (f[i]->off + f[i]->size > sizeof(struct record))
+			return -EINVAL;
+		if (f[i]->off < lo)
+			lo = f[i]->off;
+		if (f[i]->off + f[i]->size > hi)
+			hi = f[i]->off + f[i]->size;
+	}
+	if (hi <= lo)
+		return -EINVAL;
+	/* Whole words, inside the record (its size is a multiple of 8). */
+	lo &= ~(size_t)7;
+	hi = (hi + 7) & ~(size_t)7;
+	if (hi - lo > 8 * TEXT_CACHE_KEY_WORDS || hi > sizeof(struct record))
+		return -EINVAL;
+	tc->key_off = lo;
+	tc->key_pairs = (hi - lo + 15) / 16;
+	tc->hash_words = (hi - lo) / 8 < 3 ? (hi - lo) / 8 : 3;
+	/* A last pair may reach past the record: its mask is zero there. */
+	if (lo + 16 * tc->key_pairs > sizeof(struct record))
+		return -EINVAL;
+	/* Only the members' bytes count: a neighbour (an fd) may change. */
+	for (i = 0; i < n; i++)
+		for (b = f[i]->off; b < f[i]->off + f[i]->size; b++)
+			((unsigned char *)tc->mask)[b - lo] = 0xff;
+	tc->stride = (sizeof(struct text_cache_entry) + text_max + TEXT_CACHE_SLACK + 15) &
+		     ~(size_t)15;
+	if (posix_memalign((void **)&tc->entries, 16, TEXT_CACHE_ENTRIES * tc->stride))
+		return -ENOMEM;
+	/* Every entry starts empty (len 0). */
+	memset(tc->entries, 0, TEXT_CACHE_ENTRIES * tc->stride);
+	return 0;
+}
+
+/*
+ * The newest key goes first in its set, and the one it displaces second: a
+ * set keeps the two processes seen last (a client and its server, say), and
+ * a hit is most often in the first entry, which is checked first.
+ */
+struct text_cache_entry *text_cache_miss(struct text_cache *tc, struct text_cache_entry *set,
+					 const void *rec)
+{
+	struct text_cache_entry *second = (struct text_cache_entry *)((char *)set + tc->stride);
+	const char *at = (const char *)rec + tc->key_off;
+	unsigned int i;
+
+	if (set->len)
+		memcpy(second, set, offsetof(struct text_cache_entry, text) + set->len);
+	for (i = 0; i < tc->key_pairs; i++) {
+		memcpy(&set->key[i], at + 16 * i, 16);
+		set->key[i] &= tc->mask[i];
+	}
+	set->len = 0;
+	return set;
+}
+
+void text_cache_free(struct text_cache *tc)
+{
+	free(tc->entries);
+	tc->entries = NULL;
+}
