@@ -93,8 +93,10 @@ def ep_exact($side; $ep):
 #              for the other;
 # and each type carries the others' fields as 0 / "".
 
-# Clock slack: CLOCK_REALTIME in the facts, the kernel's clock in events.
-def slack_ns($s): 2000000 + $s * 1e9 * 0.001;
+# Slack of the bounds: the facts' windows are differences of CLOCK_REALTIME,
+# the fields differences of the kernel's CLOCK_MONOTONIC, both slewed alike
+# (a settimeofday() in between aside): 100 us and 0.1% are plenty.
+def slack_ns($s): 100000 + $s * 1e9 * 0.001;
 
 def is_mapped($local; $remote):
   $local.version == 6
