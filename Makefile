@@ -35,7 +35,9 @@ MAKEFLAGS += --no-print-directory
 endif
 
 CFLAGS ?= -g -O2
-CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -MMD -MP \
+# override: a CFLAGS given on the command line (as unit-asan and fuzz do)
+# replaces -g -O2 only, not what the build needs.
+override CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -MMD -MP \
 	  -Iinclude -Isrc -I$(OUTPUT) -DTCPTRACE_VERSION='"$(VERSION)"'
 # One self-contained binary by default: libbpf, libelf and zlib linked
 # statically (Debian's -dev packages ship the .a files). DYNAMIC=1 links
@@ -64,10 +66,13 @@ LIVE_DENY := $(OUTPUT)/tests/deny_connect.bpf.o
 LIVE_BINS := $(LIVE_HELPER) $(LIVE_STORM) $(LIVE_DENY)
 
 BUILD_DEPS := clang llvm gcc make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+# libclang-rt-dev: the sanitizer and libFuzzer runtimes of Debian's default
+# clang (libclang-rt-14-dev on Debian 12), which clang only recommends.
 TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils \
-	     groff-base bsdextrautils nftables
+	     groff-base bsdextrautils libclang-rt-dev nftables
 
-.PHONY: all clean install install-check test unit live vmtest deps test-deps vmlinux bpf cross-bpf
+.PHONY: all clean install install-check test unit unit-asan fuzz fuzz-corpus live vmtest deps \
+	test-deps vmlinux bpf cross-bpf
 .DELETE_ON_ERROR:
 
 # User space for another architecture needs a cross compiler (and that
@@ -143,10 +148,50 @@ $(LIVE_DENY): tests/live/deny_connect.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-test: unit install-check cross-bpf live vmtest
+test: unit unit-asan install-check cross-bpf fuzz live vmtest
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
+
+# The sanitizer builds: every library object and test rebuilt by clang with
+# the flags, each in a folder of its own under $(OUTPUT), never mixed with the
+# normal build's objects. Any finding fails the run: ASan's always, UBSan's
+# through -fno-sanitize-recover.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	   UBSAN_OPTIONS=print_stacktrace=1
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=all
+FUZZ_DIR := $(OUTPUT)/fuzz
+FUZZ_SECONDS ?= 60
+
+# The unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+unit-asan:
+	$(Q)$(SAN_ENV) $(MAKE) OUTPUT=$(OUTPUT)/asan CC=$(CLANG) CFLAGS='-g -O1 $(SAN_FLAGS)' unit
+
+# libFuzzer on the decoder and both writers (tests/fuzz/fuzz_output.c) for
+# FUZZ_SECONDS, from the seeds in tests/fuzz/corpus; what it finds goes to
+# $(FUZZ_DIR)/corpus, a crash's input to $(FUZZ_DIR)/crash-*.
+fuzz:
+	$(Q)$(MAKE) OUTPUT=$(FUZZ_DIR) CC=$(CLANG) \
+		CFLAGS='-g -O1 $(FUZZ_FLAGS)' \
+		$(FUZZ_DIR)/fuzz_output
+	$(Q)$(SAN_ENV) tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+# Only made by `make fuzz`, in its own OUTPUT with its flags.
+$(OUTPUT)/fuzz_output: tests/fuzz/fuzz_output.c tests/fuzz/fuzz_input.h $(LIB_OBJS) | $(OUTPUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer $< $(LIB_OBJS) -o $@
+
+# Regenerates the fuzzer's seeds (tests/fuzz/mkcorpus.c), committed.
+MKCORPUS := $(OUTPUT)/tests/mkcorpus
+
+$(MKCORPUS): tests/fuzz/mkcorpus.c tests/fuzz/fuzz_input.h $(LIB_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@
+
+fuzz-corpus: $(MKCORPUS)
+	$(Q)$(MKCORPUS) tests/fuzz/corpus
 
 # The live suite on this kernel: both tracepoint forms, each with both
 # transports, and auto (which must pick tp_btf where kprobes and fentry are

@@ -59,7 +59,7 @@ struct bench {
 #define RUN(b, n, batch, write) do {					\
 	const unsigned char *s_ = (b)->pool + SAMPLE_OFFSET;		\
 	const unsigned char *end_ = s_ + (b)->pool_n * SAMPLE_STRIDE;	\
-	struct record rec_;						\
+	static struct record rec_;	/* as main's: it lives on */	\
 	size_t i_, k_;							\
 									\
 	for (i_ = 0; i_ < (n); i_ += k_) {				\
@@ -156,7 +156,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	samples_make(b.pool, b.pool_n, T0_MONOTONIC_NS);
-	err = fields_select(&set, NULL);
+	/* What tcptrace prints by default: every field, the default columns. */
+	err = b.mode == MODE_JSON ? fields_select(&set, NULL) : fields_select_columns(&set, false, false);
 	if (!err && b.mode == MODE_JSON)
 		err = json_writer_init(&b.jw, &set);
 	if (!err && b.mode == MODE_TABLE)

@@ -40,6 +40,14 @@ struct {
 	__type(value, __u64);
 } cgroup_filter_map SEC(".maps");
 
+/* --container, --cgroup: fds of the cgroups to trace, with their subtrees. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, MAX_CGROUP_FILTERS);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_subtree_filter SEC(".maps");
+
 /* Port filters: port -> PORT_* bits of the ends it is wanted at. An array,
  * so a lookup is an index the verifier inlines. */
 struct {

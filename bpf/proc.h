@@ -6,6 +6,7 @@
 /* Set by user space before load; the verifier prunes the filters left unset. */
 const volatile bool filter_by_mntns = false;
 const volatile bool filter_by_cgroup = false;
+const volatile __u32 cgroup_subtrees = 0;	/* entries of cgroup_subtree_filter */
 const volatile __u32 filter_pid = 0;
 const volatile __u32 filter_tid = 0;
 const volatile bool filter_by_uid = false;
@@ -84,6 +85,19 @@ static __always_inline bool comm_matches(void)
 	return true;
 }
 
+/* --container, --cgroup: the task is in one of the cgroups or below it, so
+ * processes started in a container after tcptrace did are followed. */
+static __always_inline bool in_cgroup_subtrees(void)
+{
+	for (__u32 i = 0; i < MAX_CGROUP_FILTERS; i++) {
+		if (i >= cgroup_subtrees)
+			break;
+		if (bpf_current_task_under_cgroup(&cgroup_subtree_filter, i) == 1)
+			return true;
+	}
+	return false;
+}
+
 /* The process filters (-p, --tid, -u, --gid, --comm, -m/--mntnsmap,
  * --cgroupmap), applied in process context before anything is stored or
  * sent. */
@@ -112,6 +126,8 @@ static __always_inline bool task_wanted(void)
 		if (!bpf_map_lookup_elem(&cgroup_filter_map, &cgroup_id))
 			return false;
 	}
+	if (cgroup_subtrees && !in_cgroup_subtrees())
+		return false;
 	return true;
 }
 
@@ -148,6 +164,7 @@ static __always_inline void fill_proc_info(struct proc_info *proc, __s32 fd)
 	__u64 uid_gid = bpf_get_current_uid_gid();
 
 	proc->mntns_id = current_mntns_id();
+	proc->cgroup_id = bpf_get_current_cgroup_id();
 	proc->pid = pid_tgid >> 32;
 	proc->tid = (__u32)pid_tgid;
 	proc->uid = (__u32)uid_gid;

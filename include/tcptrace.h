@@ -22,6 +22,9 @@ enum event_type {
 
 /* Bits of the type filter (const volatile type_mask in the BPF object). */
 #define TYPE_BIT(t) (1u << (t))
+/* --container, --cgroup: the cgroups (and their descendants) to trace. */
+#define MAX_CGROUP_FILTERS 16
+
 #define TYPE_MASK_ALL (TYPE_BIT(EVENT_CONNECT) | TYPE_BIT(EVENT_ACCEPT) | TYPE_BIT(EVENT_CLOSE))
 
 /* Why the kernel side dropped an event: the keys of the drops map. */
@@ -34,6 +37,7 @@ enum drop_cause {
 /* The process behind an event, captured in process context. */
 struct proc_info {
 	__u64 mntns_id;
+	__u64 cgroup_id;	/* the task's cgroup v2 id: user space names its container */
 	__u32 pid;		/* tgid */
 	__u32 tid;
 	__u32 ppid;		/* real parent's tgid */

@@ -126,7 +126,7 @@ static int add_listed(struct field_set *set, const char *list)
 	}
 }
 
-int fields_select_columns(struct field_set *set, bool uid)
+int fields_select_columns(struct field_set *set, bool uid, bool container)
 {
 	size_t i;
 
@@ -134,7 +134,9 @@ int fields_select_columns(struct field_set *set, bool uid)
 	for (i = 0; i < fields_count; i++) {
 		const struct field *f = &fields[i];
 
-		if (f->col.name && (!f->col.hidden || (uid && f->off == offsetof(struct record, ev.proc.uid))))
+		if (f->col.name && (!f->col.hidden ||
+				    (uid && f->off == offsetof(struct record, ev.proc.uid)) ||
+				    (container && f->off == offsetof(struct record, cg.ctr.id))))
 			set->f[set->n++] = f;
 	}
 	group_objects(set);

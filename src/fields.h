@@ -54,6 +54,7 @@ enum field_cell {
 	CELL_ENDPOINT,		/* address and the port member at port_off: "[::1]:80" */
 	CELL_FD,		/* connect "3", accept "3>5" (listening>accepted), close "-" */
 	CELL_ERRNO,		/* the name, "-" for none */
+	CELL_SHORT_ID,		/* chars, the first 12: a container id as docker ps shows it */
 };
 
 enum field_align {
@@ -140,7 +141,7 @@ struct field_set {
 int fields_select(struct field_set *set, const char *list);
 
 /* The table's default columns (those not hidden), and with uid the UID
- * column (-U). */
-int fields_select_columns(struct field_set *set, bool uid);
+ * column (-U), with container the CONTAINER column (-C). */
+int fields_select_columns(struct field_set *set, bool uid, bool container);
 
 #endif /* TCPTRACE_FIELDS_H */

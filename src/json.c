@@ -69,9 +69,13 @@ static char *put_special(char *p, const unsigned char **s, size_t left)
 
 char *json_put_string(char *p, const char *str, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str, *end = s + len;
+	const unsigned char *s = (const unsigned char *)str, *end;
 	unsigned int mask, k;
 
+	/* str may be NULL for len 0, and NULL + 0 is undefined in C. */
+	if (!len)
+		return p;
+	end = s + len;
 	while (s < end) {
 		if (end - s >= 16) {
 			/* Store all 16: the bytes past the plain ones are overwritten. */

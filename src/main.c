@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "cgroup_cache.h"
+#include "cgroup_find.h"
 #include "fields.h"
 #include "json_writer.h"
 #include "options.h"
@@ -29,6 +31,8 @@ struct output {
 	clockid_t event_clock;	/* the clock of the kernel's timestamps */
 	__u64 clock_offset_ns;	/* CLOCK_REALTIME - event_clock */
 	unsigned long long bad_samples;
+	struct record rec;		/* the one being written */
+	struct cgroup_cache cgroups;
 	bool reader_gone;	/* EPIPE: stop quietly */
 };
 
@@ -48,16 +52,19 @@ static __u64 clock_ns(clockid_t clock)
 static void print_sample(void *cookie, const void *data, size_t size)
 {
 	struct output *output = cookie;
-	struct record rec;
+	struct record *rec = &output->rec;
 
-	if (record_decode(&rec, data, size, output->clock_offset_ns)) {
+	if (record_decode(rec, data, size, output->clock_offset_ns)) {
 		output->bad_samples++;
 		return;
 	}
+	/* The record lives on: its cgroup part changes with the cgroup only. */
+	if (rec->cg.id != rec->ev.proc.cgroup_id || !rec->cg.id)
+		rec->cg = *cgroup_cache_get(&output->cgroups, rec->ev.proc.cgroup_id);
 	if (output->json)
-		json_write(&output->json_writer, &rec, &output->ob);
+		json_write(&output->json_writer, rec, &output->ob);
 	else
-		table_write(&output->table_writer, &rec, &output->ob);
+		table_write(&output->table_writer, rec, &output->ob);
 }
 
 static int install_signal_handlers(void)
@@ -146,8 +153,11 @@ static int output_init(struct output *output, const struct options *opts)
 	int err;
 
 	output->json = opts->json;
+	cgroup_cache_init(&output->cgroups, NULL, NULL);
+	snprintf(output->rec.node, sizeof(output->rec.node), "%s", opts->node ? opts->node : "");
 	err = output->json || opts->fields ? fields_select(&set, opts->fields)
-					   : fields_select_columns(&set, opts->print_uid);
+					   : fields_select_columns(&set, opts->print_uid,
+									opts->show_containers);
 	if (!err)
 		err = output->json ? json_writer_init(&output->json_writer, &set)
 				   : table_writer_init_relative(&output->table_writer, &set,
@@ -189,6 +199,10 @@ int main(int argc, char **argv)
 	if (preflight_privileges() || preflight_btf("/sys/kernel/btf/vmlinux") ||
 	    preflight_tracefs())
 		return 1;
+	/* --container and --cgroup name cgroups: find them before loading. */
+	err = cgroup_targets(&opts);
+	if (err)
+		return err == -EINVAL ? 2 : 1;
 	if (install_signal_handlers() || output_init(&output, &opts))
 		return 1;
 	/* SIGPIPE would kill us mid-write; EPIPE from the flush ends cleanly. */

@@ -44,6 +44,9 @@ enum option_key {
 	OPT_CGROUPMAP,
 	OPT_FIELDS,
 	OPT_USAGE,
+	OPT_CONTAINER,
+	OPT_CGROUP,
+	OPT_NODE,
 };
 
 static const struct argp_option argp_options[] = {
@@ -57,6 +60,9 @@ static const struct argp_option argp_options[] = {
 	{ "timestamp", 't', NULL, 0, "Table: TIME(s), seconds since tcptrace started", 0 },
 	{ "time", 'T', NULL, 0, "Table: TIME as local HH:MM:SS.mmm (the default)", 0 },
 	{ "print-uid", 'U', NULL, 0, "Table: a UID column", 0 },
+	{ "containers", 'C', NULL, 0, "Table: a CONTAINER column (the short container id)", 0 },
+	{ "node", OPT_NODE, "NAME", 0,
+	  "A node field with NAME in every event (default: $TCPTRACE_NODE)", 0 },
 	{ "verbose", 'v', NULL, 0,
 	  "Say which backend and transport were chosen and why others were not, "
 	  "with libbpf's warnings; twice (-vv): libbpf's debug output too", 0 },
@@ -95,6 +101,12 @@ static const struct argp_option argp_options[] = {
 	{ "mntnsmap", OPT_MNTNSMAP, "PATH", 0,
 	  "Only mount namespaces in the pinned BPF hash map at PATH", 0 },
 	{ NULL, 'M', NULL, OPTION_ALIAS, NULL, 0 },
+	{ "container", OPT_CONTAINER, "ID", 0,
+	  "Only this container (full id or unique prefix; repeatable), found by its "
+	  "cgroup, and what starts in it later", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0,
+	  "Only tasks in this cgroup v2 subtree (absolute, or below the cgroup2 mount; "
+	  "repeatable)", 0 },
 	{ "cgroupmap", OPT_CGROUPMAP, "PATH", 0,
 	  "Only tasks whose cgroup (v2) id is in the pinned BPF hash map at PATH "
 	  "(bcc's layout: u64 key, u64 value)", 0 },
@@ -319,6 +331,28 @@ static error_t parse_ports(const char *opt, const char *arg, struct port_list *l
 	return 0;
 }
 
+/* --container, --cgroup: at most MAX_CGROUP_FILTERS of both. */
+static error_t add_target(const char *opt, const char *arg, const char **list, int *n,
+			  int others)
+{
+	if (!*arg)
+		return bad_value(opt, arg, "expected a name");
+	if (*n + others >= MAX_CGROUP_FILTERS)
+		return bad_value(opt, arg, "more than " STR(MAX_CGROUP_FILTERS)
+				 " containers and cgroups");
+	list[(*n)++] = arg;
+	return 0;
+}
+
+/* A node name goes into JSON strings as is (escaped): any text but empty. */
+static error_t parse_node(const char *arg, const char **out)
+{
+	if (!*arg || strlen(arg) >= NODE_NAME_MAX)
+		return bad_value("--node", arg, "expected 1 to 63 bytes");
+	*out = arg;
+	return 0;
+}
+
 static error_t parse_output(const char *arg, struct options *opts)
 {
 	if (!strcmp(arg, "json"))
@@ -454,6 +488,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'U':
 		opts->print_uid = true;
 		return 0;
+	case 'C':
+		opts->show_containers = true;
+		return 0;
+	case OPT_NODE:
+		return parse_node(arg, &opts->node);
+	case OPT_CONTAINER:
+		return add_target("--container", arg, opts->containers, &opts->ncontainers,
+				  opts->ncgroups);
+	case OPT_CGROUP:
+		return add_target("--cgroup", arg, opts->cgroups, &opts->ncgroups,
+				  opts->ncontainers);
 	case 'v':
 		opts->debug = opts->verbose;
 		opts->verbose = true;
@@ -562,6 +607,9 @@ static void options_init(struct options *opts)
 	opts->type_mask = TYPE_MASK_ALL;
 	opts->uid = -1;
 	opts->gid = -1;
+	opts->node = getenv("TCPTRACE_NODE");
+	if (opts->node && (!*opts->node || strlen(opts->node) >= NODE_NAME_MAX))
+		opts->node = NULL;
 	opts->backend = BACKEND_AUTO;
 	opts->transport = TRANSPORT_AUTO;
 }

@@ -8,6 +8,7 @@
 
 #define MAX_MNTNS_IDS 64
 #define MAX_PORTS 64		/* per kind: -P, -L, -D */
+#define NODE_NAME_MAX 64
 
 enum backend {
 	BACKEND_AUTO = 0,
@@ -49,6 +50,16 @@ struct options {
 	struct port_list dports;	/* -D: the remote port is one of these */
 	struct port_list ports;		/* -P: either port is one of these */
 	const char *cgroup_map_path;	/* --cgroupmap: bcc's pinned cgroup-id map */
+	const char *containers[MAX_CGROUP_FILTERS];	/* --container: ids or prefixes */
+	int ncontainers;
+	const char *cgroups[MAX_CGROUP_FILTERS];	/* --cgroup: cgroup v2 paths */
+	int ncgroups;
+	/* The cgroup directories those name, with their subtrees: filled by
+	 * cgroup_targets() (cgroup_find.c) before the tracer starts. */
+	char *cgroup_dirs[MAX_CGROUP_FILTERS];
+	int ncgroup_dirs;
+	const char *node;		/* --node, else $TCPTRACE_NODE: each event's node */
+	bool show_containers;		/* -C: the table's CONTAINER column */
 	char comm[TASK_COMM_LEN];	/* "" = any */
 	__u64 mntns_ids[MAX_MNTNS_IDS];
 	int mntns_count;

@@ -3,9 +3,13 @@
 #include "put_inet.h"
 #include "put_num.h"
 
-/* The table is spelled out by the preprocessor: no start-up code, no typos. */
+/*
+ * The table is spelled out by the preprocessor: no start-up code, no typos.
+ * (n) % 10 rather than (n) where n < 10: the same digit, and no value past a
+ * char in the branches not taken, which clang warns of (-Wconstant-conversion).
+ */
 #define OCT(n) {							\
-	(n) >= 100 ? '0' + (n) / 100 : (n) >= 10 ? '0' + (n) / 10 : '0' + (n), \
+	(n) >= 100 ? '0' + (n) / 100 : (n) >= 10 ? '0' + (n) / 10 : '0' + (n) % 10, \
 	(n) >= 100 ? '0' + (n) / 10 % 10 : (n) >= 10 ? '0' + (n) % 10 : 0, \
 	(n) >= 100 ? '0' + (n) % 10 : 0,				\
 	(n) >= 100 ? 3 : (n) >= 10 ? 2 : 1 }

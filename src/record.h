@@ -10,15 +10,29 @@
 #include <stddef.h>
 #include <string.h>
 #include <linux/types.h>
+#include "container.h"
 #include "tcptrace.h"
+
+#define CGROUP_PATH_LEN 256
+#define NODE_NAME_LEN 64
+
+/* What the cgroup of the event's task says (cgroup_cache.c). */
+struct record_cgroup {
+	__u64 id;		/* the cgroup this describes: ev.proc.cgroup_id, once filled */
+	char path[CGROUP_PATH_LEN];	/* below the cgroup2 mount; "" if unknown */
+	struct container_info ctr;
+};
 
 struct record {
 	struct event ev;
 	__u64 realtime_ns;	/* ev.timestamp_ns on CLOCK_REALTIME: ns since the epoch */
 	/*
-	 * Later enrichment (container id, user name, node name) goes here,
-	 * filled after record_decode(); each becomes one row in fields.c.
+	 * What user space adds, filled after record_decode(), which leaves it
+	 * alone: a record that lives from event to event refills it only when
+	 * it changes. Each is one row in fields.c.
 	 */
+	struct record_cgroup cg;
+	char node[NODE_NAME_LEN];	/* --node: the same on every event */
 };
 
 /*

@@ -92,6 +92,10 @@ static int cell_op(const struct field *f, enum field_family family, bool tw_rela
 	case CELL_FD:
 		s->op = TABLE_FD, *max = FD_CELL_MAX;
 		return f->value == VALUE_INT && f->size == 4 ? 0 : -EINVAL;
+	case CELL_SHORT_ID:
+		/* Ids are hex or names: short, and made terminal-safe as any text. */
+		s->op = TABLE_CHARS, s->arg = 12, *max = 4 * 12;
+		return f->value == VALUE_CHARS && f->size >= 12 ? 0 : -EINVAL;
 	case CELL_ERRNO:
 		s->op = TABLE_ERRNO, *max = ERRNO_NAME_LEN - 1;
 		return f->value == VALUE_ERRNO && f->size == 4 ? 0 : -EINVAL;

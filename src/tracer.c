@@ -5,6 +5,7 @@
  * transport, and reads the ring buffer or the perf buffer.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -163,6 +164,7 @@ static void set_filters(struct tcptrace_bpf *skel, const struct options *opts)
 			       (opts->dports.count ? PORT_REMOTE : 0) |
 			       (opts->ports.count ? PORT_EITHER : 0);
 	rodata->use_boot_clock = have_boot_clock();
+	rodata->cgroup_subtrees = opts->ncgroup_dirs;
 	memcpy((char *)rodata->filter_comm, opts->comm, sizeof(rodata->filter_comm));
 	rodata->filter_family = opts->family;
 	rodata->type_mask = opts->type_mask;
@@ -316,6 +318,33 @@ static int reuse_pinned_map(struct bpf_map *map, const char *path,
 cleanup:
 	close(fd);
 	return err;
+}
+
+/* --container, --cgroup: the cgroups' fds, whose subtrees are traced. */
+static int fill_cgroup_subtrees(struct tcptrace_bpf *skel, const struct options *opts)
+{
+	int map_fd = bpf_map__fd(skel->maps.cgroup_subtree_filter);
+	__u32 i;
+	int fd, err;
+
+	for (i = 0; i < (__u32)opts->ncgroup_dirs; i++) {
+		fd = open(opts->cgroup_dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		err = fd < 0 ? -errno : 0;
+		if (!err && bpf_map_update_elem(map_fd, &i, &fd, BPF_ANY))
+			err = -errno;
+		if (fd >= 0)
+			close(fd);
+		if (err) {
+			char shown[PATH_SHOWN_LEN];
+
+			safe_text(shown, sizeof(shown), opts->cgroup_dirs[i],
+				  strlen(opts->cgroup_dirs[i]));
+			fprintf(stderr, "tcptrace: cannot filter on cgroup %s: %s\n", shown,
+				strerror(-err));
+			return err;
+		}
+	}
+	return 0;
 }
 
 /* -L, -D, -P: each port's kinds in the port_filter array. */
@@ -560,6 +589,8 @@ static int try_backend(struct tracer *tracer, const struct options *opts, enum b
 	err = fill_mntns_map(skel, opts);
 	if (!err)
 		err = fill_port_filter(skel, opts);
+	if (!err)
+		err = fill_cgroup_subtrees(skel, opts);
 	if (err)
 		goto fatal;
 	/* Before attaching: an event sent with no reader is lost uncounted. */

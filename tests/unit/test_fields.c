@@ -59,7 +59,7 @@ static void test_table_is_sound(void **state)
 	/* Columns 0..n-1, none missing; today's ten shown unless asked for. */
 	for (i = 0; i < ncols; i++)
 		assert_true(pos_used[i]);
-	assert_int_equal(ncols, 25);
+	assert_int_equal(ncols, 30);
 	for (i = 0, j = 0; i < fields_count; i++)
 		j += fields[i].col.name && !fields[i].col.hidden;
 	assert_int_equal(j, 10);
@@ -72,6 +72,8 @@ static void test_paths_in_order(void **state)
 		"timestamp", "timestamp_raw", "type", "type_raw", "proc.comm", "proc.pid",
 		"proc.tid", "proc.mntns_id", "proc.creds.uid", "proc.creds.gid",
 		"proc.parent.comm", "proc.parent.pid", "proc.parent.tid", "netns_id",
+		"cgroup.id", "cgroup.path", "container.id", "container.runtime", "k8s.pod_uid",
+		"k8s.qos", "node",
 		"src.addr", "src.port", "src.version", "src.proto", "src.proto_raw",
 		"dst.addr", "dst.port", "dst.version", "dst.proto", "dst.proto_raw",
 		"error", "error_raw", "fd", "accept_fd",

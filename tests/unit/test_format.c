@@ -18,6 +18,10 @@
 #define T0 (1795608000ULL * 1000000000ULL + 123456789ULL)
 
 
+/* A host process's cgroup part, unnamed, without --node. */
+#define NO_CONTAINER "\"cgroup\":{\"id\":0,\"path\":\"\"},\"container\":{\"id\":\"\"," \
+	"\"runtime\":\"\"},\"k8s\":{\"pod_uid\":\"\",\"qos\":\"\"},\"node\":\"\","
+
 /* The end of a line whose precision fields (sock_id...) are all unset. */
 #define NO_PRECISION ",\"sock_id\":0,\"ipv4_mapped\":false,\"latency_ns\":0," \
 	"\"syn_retrans\":0,\"duration_ns\":0,\"bytes_sent\":0,\"bytes_received\":0," \
@@ -116,7 +120,7 @@ static void writers_init(const char *list)
 	assert_int_equal(json_writer_init(&jw, &set), 0);
 	/* The table's own default: its columns shown unless asked for. */
 	if (!list)
-		assert_int_equal(fields_select_columns(&set, false), 0);
+		assert_int_equal(fields_select_columns(&set, false, false), 0);
 	assert_int_equal(table_writer_init(&tw, &set), 0);
 }
 
@@ -189,7 +193,7 @@ static void test_json_connect4(void **state)
 		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"timestamp_raw\":1795608000123456789,\"type\":\"connect\",\"type_raw\":0,"
 		"\"proc\":{\"comm\":\"curl\",\"pid\":1234,\"tid\":1234,\"mntns_id\":4026531840,"
 		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"bash\",\"pid\":1000,\"tid\":0}},"
-		"\"netns_id\":4026531833,"
+		"\"netns_id\":4026531833," NO_CONTAINER
 		"\"src\":{\"addr\":\"127.0.0.1\",\"port\":41234,\"version\":4,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"dst\":{\"addr\":\"127.0.0.1\",\"port\":8080,\"version\":4,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"error\":\"\",\"error_raw\":0,\"fd\":3,\"accept_fd\":-1" NO_PRECISION);
@@ -203,7 +207,7 @@ static void test_json_accept4(void **state)
 		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"timestamp_raw\":1795608000123456789,\"type\":\"accept\",\"type_raw\":1,"
 		"\"proc\":{\"comm\":\"nginx\",\"pid\":900,\"tid\":901,\"mntns_id\":4026531840,"
 		"\"creds\":{\"uid\":33,\"gid\":34},\"parent\":{\"comm\":\"systemd\",\"pid\":1,\"tid\":0}},"
-		"\"netns_id\":4026531833,"
+		"\"netns_id\":4026531833," NO_CONTAINER
 		"\"src\":{\"addr\":\"127.0.0.1\",\"port\":8080,\"version\":4,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"dst\":{\"addr\":\"127.0.0.1\",\"port\":41234,\"version\":4,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"error\":\"\",\"error_raw\":0,\"fd\":3,\"accept_fd\":5" NO_PRECISION);
@@ -217,7 +221,7 @@ static void test_json_close6(void **state)
 		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"timestamp_raw\":1795608000123456789,\"type\":\"close\",\"type_raw\":2,"
 		"\"proc\":{\"comm\":\"curl\",\"pid\":1234,\"tid\":1234,\"mntns_id\":4026531840,"
 		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"bash\",\"pid\":1000,\"tid\":0}},"
-		"\"netns_id\":4026531833,"
+		"\"netns_id\":4026531833," NO_CONTAINER
 		"\"src\":{\"addr\":\"::1\",\"port\":41234,\"version\":6,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"dst\":{\"addr\":\"2001:db8:1234:5678:9abc:def0:1234:5678\",\"port\":8080,"
 		"\"version\":6,\"proto\":\"TCP\",\"proto_raw\":6},"
@@ -287,7 +291,7 @@ static void test_json_failed_connect6(void **state)
 		"\"proc\":{\"comm\":\"curl\",\"pid\":1234,\"tid\":1234,"
 		"\"mntns_id\":18446744073709551615,"
 		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"bash\",\"pid\":1000,\"tid\":0}},"
-		"\"netns_id\":4294967295,"
+		"\"netns_id\":4294967295," NO_CONTAINER
 		"\"src\":{\"addr\":\"::1\",\"port\":41234,\"version\":6,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"dst\":{\"addr\":\"2001:db8:1234:5678:9abc:def0:1234:5678\",\"port\":8080,"
 		"\"version\":6,\"proto\":\"TCP\",\"proto_raw\":6},"
@@ -538,7 +542,7 @@ static void test_json_golden(void **state)
 		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"timestamp_raw\":1795608000123456789,\"type\":\"accept\",\"type_raw\":1,"
 		"\"proc\":{\"comm\":\"curl\",\"pid\":1234,\"tid\":1234,\"mntns_id\":4026531840,"
 		"\"creds\":{\"uid\":1000,\"gid\":1000},\"parent\":{\"comm\":\"bash\",\"pid\":1000,\"tid\":0}},"
-		"\"netns_id\":4026531833,"
+		"\"netns_id\":4026531833," NO_CONTAINER
 		"\"src\":{\"addr\":\"::ffff:192.168.1.20\",\"port\":41234,\"version\":6,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"dst\":{\"addr\":\"::ffff:10.0.0.7\",\"port\":8080,\"version\":6,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"error\":\"\",\"error_raw\":0,\"fd\":3,\"accept_fd\":12" NO_PRECISION);
@@ -547,7 +551,7 @@ static void test_json_golden(void **state)
 		"{\"timestamp\":\"2026-11-25T12:00:00.123456789Z\",\"timestamp_raw\":1795608000123456789,\"type\":\"close\",\"type_raw\":2,"
 		"\"proc\":{\"comm\":\"curl\",\"pid\":1234,\"tid\":1234,\"mntns_id\":4026531840,"
 		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"bash\",\"pid\":1000,\"tid\":0}},"
-		"\"netns_id\":4026531833,"
+		"\"netns_id\":4026531833," NO_CONTAINER
 		"\"src\":{\"addr\":\"?\",\"port\":41234,\"version\":0,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"dst\":{\"addr\":\"?\",\"port\":8080,\"version\":0,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"error\":\"\",\"error_raw\":0,\"fd\":-1,\"accept_fd\":-1" NO_PRECISION);
@@ -558,7 +562,7 @@ static void test_json_golden(void **state)
 		"\\u000b\\f\\r\\u000e\\u000f\",\"pid\":4194304,\"tid\":4194303,\"mntns_id\":4026531840,"
 		"\"creds\":{\"uid\":0,\"gid\":0},\"parent\":{\"comm\":\"\\u007f\\u009b\\\"\\\\/"
 		"\xf0\x9f\x98\x80\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\",\"pid\":1000,\"tid\":0}},"
-		"\"netns_id\":4026531833,"
+		"\"netns_id\":4026531833," NO_CONTAINER
 		"\"src\":{\"addr\":\"127.0.0.1\",\"port\":41234,\"version\":4,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"dst\":{\"addr\":\"127.0.0.1\",\"port\":8080,\"version\":4,\"proto\":\"TCP\",\"proto_raw\":6},"
 		"\"error\":\"error#4000\",\"error_raw\":4000,\"fd\":3,\"accept_fd\":-1" NO_PRECISION);
@@ -643,6 +647,7 @@ static void test_cache_hits_match_misses(void **state)
 	/* Every field, and every column, hidden ones included. */
 	writers_init(ALL_FIELDS);
 	assert_int_equal(fields_select(&set, NULL), 0);
+	memset(&rec, 0, sizeof(rec));
 	for (i = 0; i < 5000; i++) {
 		rec.ev = varied_event();
 		rec.realtime_ns = T0 + i * 1000000ULL;
