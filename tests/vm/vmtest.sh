@@ -10,16 +10,21 @@
 #
 #   VMTEST_BACKENDS         the runs ("kprobe:perf fentry tp_btf:perf tracepoint auto
 #                           hostile:kprobe hostile:fentry")
-#   VMTEST_BACKEND_TIMEOUT  seconds for one backend's run (200)
+#   VMTEST_BACKEND_TIMEOUT  seconds for one backend's run (300)
 #   VMTEST_HOSTILE_TIMEOUT  seconds for one hostile:B run (420: a tcptrace
 #                           starts and stops a dozen times, seconds each)
+#   VMTEST_STORM_SCALE      the live suite's LIVE_STORM_SCALE in the guest (0.02:
+#                           under TCG the guest is some 20 times slower)
+#   VMTEST_BURST_N          the live suite's LIVE_BURST_N in the guest (5000)
 #   VMTEST_VERBOSE=1        the guest's whole console (see vm-run.sh)
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BACKENDS=${VMTEST_BACKENDS:-kprobe:perf fentry tp_btf:perf tracepoint auto hostile:kprobe hostile:fentry}
-PER=${VMTEST_BACKEND_TIMEOUT:-200}
+PER=${VMTEST_BACKEND_TIMEOUT:-300}
 HOSTILE_PER=${VMTEST_HOSTILE_TIMEOUT:-420}
+STORM_SCALE=${VMTEST_STORM_SCALE:-0.02}
+BURST_N=${VMTEST_BURST_N:-5000}
 LOG=
 
 die()
@@ -29,12 +34,14 @@ die()
 }
 
 # Runs in the guest (host's / read-only, /tmp a tmpfs) as: sh -c GUEST
-# vmtest PER HOSTILE_PER BACKEND...  A hung backend is cut by its own timeout (which
-# kills its whole process group), so the others still run.
+# vmtest PER HOSTILE_PER STORM_SCALE BURST_N BACKEND...  A hung backend is
+# cut by its own timeout (which kills its whole process group), so the
+# others still run.
 GUEST='
 per=$1
 hostile_per=$2
-shift 2
+export LIVE_STORM_SCALE=$3 LIVE_BURST_N=$4
+shift 4
 for b do
 	echo "vmtest: --- backend $b ---"
 	start=$(date +%s)
@@ -73,6 +80,8 @@ check_inputs()
 {
 	[ -x ./tcptrace ] || die "./tcptrace is missing: run make first"
 	[ -x build/tests/tcpcase ] || die "build/tests/tcpcase is missing: run make build/tests/tcpcase"
+	[ -x build/tests/tcpstorm ] && [ -f build/tests/deny_connect.bpf.o ] ||
+		die "build/tests/tcpstorm or deny_connect.bpf.o is missing: run make build/tests/tcpstorm build/tests/deny_connect.bpf.o"
 	[ -x tests/live/run.sh ] || die "tests/live/run.sh is missing"
 	case " $BACKENDS " in
 	*" hostile:"*)
@@ -114,7 +123,7 @@ run_guest()
 	{
 		st=0
 		tests/vm/vm-run.sh --timeout "$(guest_budget "$@")" -- \
-			sh -c "$GUEST" vmtest "$PER" "$HOSTILE_PER" "$@" || st=$?
+			sh -c "$GUEST" vmtest "$PER" "$HOSTILE_PER" "$STORM_SCALE" "$BURST_N" "$@" || st=$?
 		echo $st >"$LOG.st"
 	} | tee -a "$LOG"
 	st=$(cat "$LOG.st")
