@@ -67,13 +67,21 @@ LIVE_DENY := $(OUTPUT)/tests/deny_connect.bpf.o
 LIVE_BINS := $(LIVE_HELPER) $(LIVE_STORM) $(LIVE_DENY)
 
 BUILD_DEPS := clang llvm gcc make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+# kubectl for the manifest check: Debian's kubernetes-client, unless some
+# kubectl is there already (Google's kubectl package owns the same path).
+KUBECTL_DEP := $(if $(shell command -v kubectl 2>/dev/null),,kubernetes-client)
 # libclang-rt-dev: the sanitizer and libFuzzer runtimes of Debian's default
 # clang (libclang-rt-14-dev on Debian 12), which clang only recommends.
 TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils \
-	     groff-base bsdextrautils libclang-rt-dev nftables
+	     groff-base bsdextrautils libclang-rt-dev nftables runc podman \
+	     $(KUBECTL_DEP)
+
+# The image: FROM scratch, the one binary (deploy/Containerfile).
+IMAGE ?= localhost/tcptrace:$(VERSION)
+PODMAN ?= podman
 
 .PHONY: all clean install install-check test unit unit-asan fuzz fuzz-corpus hostile live vmtest \
-	deps test-deps vmlinux bpf cross-bpf
+	deps test-deps vmlinux bpf cross-bpf image
 .DELETE_ON_ERROR:
 
 # User space for another architecture needs a cross compiler (and that
@@ -160,7 +168,7 @@ $(OUTPUT)/bench/connrate: bench/connrate.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -Wall -Wextra -std=gnu11 $< -o $@ -lm
 
-test: unit unit-asan install-check cross-bpf fuzz hostile live vmtest
+test: unit unit-asan install-check cross-bpf fuzz image hostile live vmtest
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
@@ -256,6 +264,19 @@ install: tcptrace
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcptrace)
 	$(Q)install -D -m 0644 completion/tcptrace \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcptrace
+
+# $(IMAGE), built from build/image/context (the binary alone), and its
+# rootfs exported to build/image/rootfs, which the live suite's ct-daemonset
+# runs with runc as deploy/daemonset.yaml says (also in the QEMU guest).
+image: tcptrace
+	$(call msg,IMAGE,$(IMAGE))
+	$(Q)rm -rf $(OUTPUT)/image && mkdir -p $(OUTPUT)/image/context $(OUTPUT)/image/rootfs
+	$(Q)cp tcptrace $(OUTPUT)/image/context/tcptrace
+	$(Q)$(PODMAN) build --quiet --build-arg VERSION=$(VERSION) -f deploy/Containerfile \
+		-t $(IMAGE) $(OUTPUT)/image/context >$(OUTPUT)/image/id
+	$(Q)cid=$$($(PODMAN) create $(IMAGE)) && \
+		{ $(PODMAN) export "$$cid" | tar -x -C $(OUTPUT)/image/rootfs; st=$$?; \
+		  $(PODMAN) rm "$$cid" >/dev/null; exit $$st; }
 
 # What make install puts down, and that it works: one binary needing only
 # libc, a man page groff renders without a warning, the completion.

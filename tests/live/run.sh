@@ -37,6 +37,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 . "$ROOT/scripts/proc.sh"
 # shellcheck source=tests/live/flags.sh
 . "$HERE/flags.sh"
+# shellcheck source=tests/live/containers.sh
+. "$HERE/containers.sh"
 CHECK_JQ=$HERE/check.jq
 BACKEND=
 TRANSPORT=
@@ -967,6 +969,7 @@ main() {
 		run_asleep_accepts
 		run_burst
 		run_storm
+		run_container_suite
 	fi
 	summary
 }
