@@ -332,7 +332,8 @@ static error_t parse_ports(const char *opt, const char *arg, struct port_list *l
 		if (list->count >= MAX_PORTS)
 			return bad_value(opt, arg, "more than " STR(MAX_PORTS) " ports");
 		list->ports[list->count++] = port;
-		start = comma + 1;
+		if (comma)
+			start = comma + 1;
 	} while (comma);
 	return 0;
 }
