@@ -332,7 +332,8 @@ static error_t parse_ports(const char *opt, const char *arg, struct port_list *l
 		if (list->count >= MAX_PORTS)
 			return bad_value(opt, arg, "more than " STR(MAX_PORTS) " ports");
 		list->ports[list->count++] = port;
-		start = comma + 1;
+		/* Not NULL + 1 (undefined behaviour) after the last port. */
+		start = comma ? comma + 1 : start;
 	} while (comma);
 	return 0;
 }
