@@ -11,7 +11,9 @@
 # printed (path, kind, column per line). MODE:
 #   check    one "ok - ..." / "FAIL - ..." line per check, "#" lines of detail
 #   missing  how many expected events have not arrived yet (a number)
-#   schema   one line per event whose fields are not the listed ones
+#   schema   one line per event whose fields are not the listed ones, and
+#            per loss record ("type":"lost") not of the documented shape
+#   fields   one line per event without the precision fields, typed
 #
 # The expected events follow from the facts, by the contract:
 #   connect  by whoever called connect(), tid of the calling thread, fd =
@@ -61,20 +63,105 @@ def ep_want($side; $ep):
      ($side + ".port"): (if $n.port == 0 then {above: 0} else $n.port end),
      ($side + ".version"): $n.version, ($side + ".proto"): "TCP"};
 
+# Exactly as the facts say, port 0 too (a connect() that failed at once).
+def ep_exact($side; $ep):
+  ($ep | norm) as $n
+  | {($side + ".addr"): $n.addr, ($side + ".port"): $n.port,
+     ($side + ".version"): $n.version, ($side + ".proto"): "TCP"};
+
+# ---- the precision fields (issue 7) ----
+#
+# sock_id      the socket's inode (tcpcase: fstat of the fd), the same on a
+#              socket's connect or accept and on its close;
+# ipv4_mapped  an AF_INET6 socket (version 6 in the facts) with an IPv4
+#              peer (::ffff:a.b.c.d);
+# connect      latency_ns within what the facts allow: connect() entered in
+#              [t_called, t_entered], the handshake over in [hs_after,
+#              hs_before] (tcpcase works out latency_min/max; a SYN
+#              retransmitted means an initial RTO of 1 s went by), and > 0;
+#              syn_retrans as tcp_info's tcpi_total_retrans at the end of
+#              the handshake (null: not known, any then);
+# close        duration_ns from ESTABLISHED (in [t_called, hs_before] for
+#              the client, [t_called, accept's return] for the server) to
+#              the close, > 0; bytes_sent, bytes_received, retransmits and
+#              srtt_us equal tcp_info's tcpi_bytes_acked, tcpi_bytes_received,
+#              tcpi_total_retrans and tcpi_rtt read just before the close
+#              (when tcpcase let the socket settle first: nothing unacked;
+#              otherwise bounded); closed_by "reset" when a RST ended it
+#              before or at this close (sent: linger 0 or unread data;
+#              received: the peer's close sent one), else "local" for the
+#              side that sent the first FIN (close or shutdown), "peer"
+#              for the other;
+# and each type carries the others' fields as 0 / "".
+
+# Slack of the bounds: the facts' windows are differences of CLOCK_REALTIME,
+# the fields differences of the kernel's CLOCK_MONOTONIC, both slewed alike
+# (a settimeofday() in between aside): 100 us and 0.1% are plenty.
+def slack_ns($s): 100000 + $s * 1e9 * 0.001;
+
+def is_mapped($local; $remote):
+  $local.version == 6
+  and ($remote.addr | test("^::ffff:[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$"));
+
+def range_ns($lo; $hi):
+  ($lo * 1e9 - slack_ns($lo)) as $min
+  | {above: 0, max: ($hi * 1e9 + slack_ns($hi) | floor)}
+    + (if $min > 0 then {min: ($min | floor)} else {} end);
+
+def no_connect_fields: {latency_ns: 0, syn_retrans: 0};
+def no_close_fields:
+  {duration_ns: 0, bytes_sent: 0, bytes_received: 0, retransmits: 0, srtt_us: 0,
+   closed_by: ""};
+
+def connect_prec($c):
+  {sock_id: $c.ino, ipv4_mapped: is_mapped($c.local; $c.remote),
+   latency_ns: range_ns($c.latency_min; $c.latency_max),
+   syn_retrans: ($c.syn_retrans // {min: 0})}
+  + no_close_fields;
+
+def accept_prec($c):
+  {sock_id: $c.accept.ino, ipv4_mapped: is_mapped($c.accept.local; $c.accept.peer)}
+  + no_connect_fields + no_close_fields;
+
+def closed_by($c; $nth):
+  $c.closes[$nth] as $me
+  | if $me.rst or any($c.closes[:$nth][]; .rst) then "reset"
+    elif $c.first_fin == $me.side then "local"
+    else "peer" end;
+
+def close_prec($c; $nth):
+  $c.closes[$nth] as $cl | $cl.info as $i
+  | (if $cl.side == "client"
+     then {ino: $c.ino, l: $c.local, r: $c.remote, est: [$c.t_called, $c.hs_before]}
+     else {ino: $c.accept.ino, l: $c.accept.local, r: $c.accept.peer,
+           est: [$c.t_called, $c.accept.t_returned]} end) as $s
+  | {sock_id: $s.ino, ipv4_mapped: is_mapped($s.l; $s.r),
+     duration_ns: range_ns($cl.t_min - $s.est[1]; $cl.t - $s.est[0]),
+     closed_by: closed_by($c; $nth)}
+  + (if $i.settled
+     then {bytes_sent: $i.bytes_acked, bytes_received: $i.bytes_received,
+           retransmits: $i.total_retrans, srtt_us: $i.rtt}
+     # SYN and FIN take a sequence number each: tcp_info counts them.
+     else {bytes_sent: {min: $i.bytes_acked, max: ($cl.data_sent + 2)},
+           bytes_received: {min: $i.bytes_received, max: ($cl.data_received + 1)},
+           retransmits: {min: $i.total_retrans}, srtt_us: {above: 0}} end)
+  + no_connect_fields;
+
 def expected($f):
   [$f.conns[] as $c
    | (if ($f.conns | length) > 1 then " [\($c.label)]" else "" end) as $tag
-   | ({what: "connect\($tag)", type: "connect", by: $c.client, conn: $c,
+   | ({what: "connect\($tag)", type: "connect", by: $c.client, conn: $c, sync: $c.sync,
        src: ($c.local | norm), dst: ($c.remote | norm),
        want: (proc_want($f; $c.client; $c.tid)
               + {fd: $c.fd, accept_fd: -1, error: $c.error}
-              + ep_want("src"; $c.local) + ep_want("dst"; $c.remote))},
+              + (if $c.sync then ep_exact("src"; $c.local) else ep_want("src"; $c.local) end)
+              + ep_want("dst"; $c.remote) + connect_prec($c))},
       ($c.accept // empty
        | {what: "\(.call)\($tag)", type: "accept", by: .by, conn: $c,
           src: (.local | norm), dst: (.peer | norm),
           want: (proc_want($f; .by; .tid)
                  + {fd: .fd, accept_fd: .accept_fd, error: ""}
-                 + ep_want("src"; .local) + ep_want("dst"; .peer))}),
+                 + ep_want("src"; .local) + ep_want("dst"; .peer) + accept_prec($c))}),
       ($c.closes | to_entries[] | .key as $nth | .value
        | (if .side == "client" then [$c.local, $c.remote]
           else [$c.accept.local, $c.accept.peer] end) as [$l, $r]
@@ -82,18 +169,20 @@ def expected($f):
           type: "close", by: .by, conn: $c, nth: $nth,
           src: ($l | norm), dst: ($r | norm),
           want: (proc_want($f; .by; .tid) + {fd: -1, accept_fd: -1, error: ""}
-                 + ep_want("src"; $l) + ep_want("dst"; $r))}))];
+                 + ep_want("src"; $l) + ep_want("dst"; $r) + close_prec($c; $nth))}))];
 
 def kept($case):
   . as $e
   | ($case.filter // {}) as $flt
   | ($flt.none != true)
     and ($flt.types == null or any($flt.types[]; . == $e.type))
+    and ($flt.failures != true or ($e.type == "connect" and $e.want.error != ""))
     and ($flt.pids == null or any($flt.pids[]; . == $case.facts.procs[$e.by].pid));
 
 def matches($e):
   .type == $e.type and .dst.port == $e.dst.port
-  and ($e.src.port == 0 or .src.port == $e.src.port);
+  and (if $e.sync then .src.port == $e.src.port   # port 0: nothing was bound
+       else $e.src.port == 0 or .src.port == $e.src.port end);
 
 # The case's events: from its processes, or on one of its connections.
 def case_events($f):
@@ -119,16 +208,38 @@ def groups:
    {name: "fd accept_fd", keys: ["fd", "accept_fd"]},
    {name: "src", keys: ["src.addr", "src.port", "src.version", "src.proto"]},
    {name: "dst", keys: ["dst.addr", "dst.port", "dst.version", "dst.proto"]},
-   {name: "error", keys: ["error"]}];
+   {name: "error", keys: ["error"]},
+   {name: "sock_id", keys: ["sock_id"]},
+   {name: "ipv4_mapped", keys: ["ipv4_mapped"]},
+   {name: "latency_ns", keys: ["latency_ns"]},
+   {name: "syn_retrans", keys: ["syn_retrans"]},
+   {name: "duration_ns", keys: ["duration_ns"]},
+   {name: "bytes_sent bytes_received", keys: ["bytes_sent", "bytes_received"]},
+   {name: "retransmits srtt_us", keys: ["retransmits", "srtt_us"]},
+   {name: "closed_by", keys: ["closed_by"]}];
+
+# A wanted value: a plain value, or a number's bounds {above, min, max}.
+def want_ok($w; $got):
+  if ($w | type) == "object"
+  then ($got | type) == "number"
+       and ($w.above == null or $got > $w.above)
+       and ($w.min == null or $got >= $w.min)
+       and ($w.max == null or $got <= $w.max)
+  else $got == $w end;
+
+def want_str($w):
+  if ($w | type) == "object"
+  then [(if $w.above != null then "> \($w.above)" else empty end),
+        (if $w.min != null then ">= \($w.min)" else empty end),
+        (if $w.max != null then "<= \($w.max)" else empty end)] | join(" and ")
+  else $w | tojson end;
 
 def field_checks($name; $e; $ev):
   groups[] as $g
   | [$g.keys[] as $k | select($e.want | has($k))
      | $e.want[$k] as $w | ($ev | getpath($k | split("."))) as $got
-     | select(if ($w | type) == "object"
-              then ($got | type) != "number" or $got <= $w.above
-              else $got != $w end)
-     | "\($k) expected \(if ($w | type) == "object" then "> \($w.above)" else $w | tojson end), got \($got | tojson)"]
+     | select(want_ok($w; $got) | not)
+     | "\($k) expected \(want_str($w)), got \($got | tojson)"]
   | check(. == []; "\($name): \($g.name)"; join("; "));
 
 # Stamped within the case (generous: the tracer converts its clock), and a
@@ -145,6 +256,19 @@ def time_checks($name; $e; $ev; $f):
              "\($name): stamped when the handshake ended (\($c.t_done - $c.t_returned | . * 1000 | floor) ms after connect() returned)";
              "stamped \(($t // 0) - $c.t_returned) s after connect() returned"));
 
+# A close's byte counts against the data the case wrote each way (tcp_info
+# adds a sequence number for each SYN and FIN, so up to 2 and 1 more).
+def data_checks($name; $e; $ev):
+  select($e.type == "close")
+  | $e.conn.closes[$e.nth] as $cl
+  | select($cl.info.settled)
+  | check(($ev.bytes_sent | type) == "number" and ($ev.bytes_received | type) == "number"
+          and $ev.bytes_sent >= $cl.data_sent and $ev.bytes_sent <= $cl.data_sent + 2
+          and $ev.bytes_received >= $cl.data_received
+          and $ev.bytes_received <= $cl.data_received + 1;
+          "\($name): bytes_sent, bytes_received count the \($cl.data_sent) and \($cl.data_received) bytes of data sent and received";
+          "got \($ev.bytes_sent | tojson) and \($ev.bytes_received | tojson)");
+
 def event_checks($case; $sel):
   $case.facts as $f
   | expected($f)[] as $e
@@ -157,6 +281,7 @@ def event_checks($case; $sel):
     else
       ok("\($name): exactly 1 event"),
       field_checks($name; $e; $m[0]),
+      data_checks($name; $e; $m[0]),
       time_checks($name; $e; $m[0]; $f)
     end;
 
@@ -182,6 +307,13 @@ def no_accept_checks($case; $sel):
   | check($m == []; "\($case.label): no accept\($tag) (nobody accepted)";
           "got \($m | length), by \($m | map(.proc.comm) | join(", "))");
 
+# A case that makes no TCP connection (connect() on UDP, unix, raw
+# sockets) gives no event at all.
+def silent_checks($case; $sel):
+  select($case.facts.conns == [])
+  | check($sel == []; "\($case.label): no event at all from its processes (no TCP connection made)";
+          "\($sel | length): \($sel | map(.type + " " + .error + " by " + .proc.comm) | join(", "))");
+
 def leftover_checks($case; $sel):
   expected($case.facts) as $exp
   | [$sel[] | . as $ev | select(any($exp[]; . as $e | $ev | matches($e)) | not)] as $extra
@@ -191,7 +323,8 @@ def leftover_checks($case; $sel):
 def case_checks($case):
   case_events($case.facts) as $sel
   | [event_checks($case; $sel), order_checks($case; $sel),
-     no_accept_checks($case; $sel), leftover_checks($case; $sel)] as $lines
+     no_accept_checks($case; $sel), silent_checks($case; $sel),
+     leftover_checks($case; $sel)] as $lines
   | $lines[],
     (select(any($lines[]; startswith("FAIL")))
      | "#   \($case.label): tcpcase facts: \($case.facts | tojson)",
@@ -236,7 +369,30 @@ def schema_ok:
   and (.type == "connect" or .type == "accept" or .type == "close")
   and (.src | ep_ok) and (.dst | ep_ok) and (.src.version == .dst.version);
 
+# The loss record (README, JSON): cumulative counts, in band among the events.
+def count_ok: type == "number" and . >= 0 and . == floor;
+def lost_ok:
+  type == "object"
+  and ([paths | map(tostring) | join(".")] | sort)
+      == ["kernel_skipped_runs", "lost", "lost.malformed", "lost.output", "lost.transport",
+          "timestamp", "type"]
+  and (ts != null)
+  and (.lost | [.transport, .output, .malformed] | all(count_ok))
+  and (.kernel_skipped_runs | count_ok);
+
+# The precision fields, on every event, of their types (issue 7).
+def prec_fields_ok:
+  (.sock_id | type) == "number" and (.ipv4_mapped | type) == "boolean"
+  and all(.latency_ns, .syn_retrans, .duration_ns, .bytes_sent, .bytes_received,
+          .retransmits, .srtt_us; type == "number" and . >= 0)
+  and (.closed_by as $b | ["", "local", "peer", "reset"] | index([$b]) != null)
+  and (.type == "close" or .closed_by == "");
+
 if $mode == "missing" then missing
-elif $mode == "schema" then $events[] | select(schema_ok | not) | tojson
+elif $mode == "schema"
+then $events[] | select(if .type == "lost" then lost_ok else schema_ok end | not) | tojson
+elif $mode == "fields"
+then [$events[] | select(.type != "lost") | select(prec_fields_ok | not)]
+     | select(length > 0) | "\(length) events, such as:", (.[:5][] | tojson)
 else $cases[] | case_checks(.)
 end

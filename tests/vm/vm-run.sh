@@ -25,8 +25,11 @@ TIMEOUT=${VM_TIMEOUT:-600}
 VERBOSE=${VMTEST_VERBOSE:-0}
 BUSYBOX=/bin/busybox
 # 9p and what it needs, then tcp_diag so that `ss` (and `ss -K`) work on
-# TCP as on a normal system.  The load order is read from the modules.
-MODULES="virtio_pci 9pnet_virtio 9p tcp_diag"
+# TCP as on a normal system, and nf_tables for the live suite's nft rules
+# (crc32c_generic first: libcrc32c, which nf_tables needs, asks the crypto
+# API for crc32c when it loads, and the guest has no modprobe to find it).
+# The load order is read from the modules.
+MODULES="virtio_pci 9pnet_virtio 9p tcp_diag crc32c_generic nf_tables"
 TMP=
 JOBS=
 
@@ -159,11 +162,23 @@ add_module()
 # Download and unpack the kernel package into $CACHE/$pkg (vmlinux, modules,
 # release), once.  Built in a scratch directory and renamed into place, so an
 # interrupted or concurrent run never sees half a cache.
+# A cached kernel with every module of $MODULES (a cache made before one
+# was added lacks it: fetched again then).
+cached_kernel()
+{
+	local m
+
+	[ -s "$1/release" ] || return 1
+	for m in $MODULES; do
+		grep -qx "${m//-/_}" "$1/modules/order" 2>/dev/null || return 1
+	done
+}
+
 fetch_kernel()
 {
 	local pkg=$1 dir=$CACHE/$1 work deb rel m
 
-	[ -s "$dir/release" ] && return 0
+	cached_kernel "$dir" && return 0
 	# What an interrupted fetch left (we hold the lock: no one else is
 	# fetching now).
 	rm -rf "$CACHE"/.fetch.*
