@@ -808,8 +808,12 @@ run_burst() {
 	sleep 0.5
 	stop_tracer "$run"
 	# Not check_output: the schema checks take minutes over 20000 events
-	# (the main run checks the schema); burst.jq counts every event.
-	valid_events "$run"
+	# (the main run checks the schema); burst.jq counts every event of the
+	# process, of which it needs a few fields (parsing is what costs in
+	# the guest).
+	grep -E "\"pid\": *$pid[^0-9]" "$TMP/$run.out" |
+		jq -c -R 'fromjson? | {type, proc: {pid: .proc.pid}, sock_id, error,
+			src: {port: .src.port}, dst: {port: .dst.port}}' >"$TMP/$run.events"
 	if jq -n -r --arg prefix "[$LABEL] $run:" --slurpfile facts "$TMP/$run.facts" \
 		--slurpfile events "$TMP/$run.events" -f "$BURST_JQ" >"$TMP/$run.checks"; then
 		tally "$TMP/$run.checks"

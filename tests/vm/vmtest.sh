@@ -8,7 +8,7 @@
 # "vmtest: B[:T] PASS|FAIL" lines. Each transport runs under two forms.
 #
 #   VMTEST_BACKENDS         the runs ("kprobe:perf fentry tp_btf:perf tracepoint auto")
-#   VMTEST_BACKEND_TIMEOUT  seconds for one backend's run (600: about 450 under TCG)
+#   VMTEST_BACKEND_TIMEOUT  seconds for one backend's run (900: 500 to 600 under TCG)
 #   VMTEST_STORM_SCALE      the live suite's LIVE_STORM_SCALE in the guest (0.02:
 #                           under TCG the guest is some 20 times slower)
 #   VMTEST_BURST_N          the live suite's LIVE_BURST_N in the guest (5000)
@@ -17,7 +17,7 @@ set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BACKENDS=${VMTEST_BACKENDS:-kprobe:perf fentry tp_btf:perf tracepoint auto}
-PER=${VMTEST_BACKEND_TIMEOUT:-600}
+PER=${VMTEST_BACKEND_TIMEOUT:-900}
 STORM_SCALE=${VMTEST_STORM_SCALE:-0.02}
 BURST_N=${VMTEST_BURST_N:-5000}
 LOG=
