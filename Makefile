@@ -61,18 +61,27 @@ APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_ONLY))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 LIVE_HELPER := $(OUTPUT)/tests/tcpcase
+HOSTILE_HELPERS := $(OUTPUT)/tests/commconn $(OUTPUT)/bench/connrate
 LIVE_STORM := $(OUTPUT)/tests/tcpstorm
 LIVE_DENY := $(OUTPUT)/tests/deny_connect.bpf.o
 LIVE_BINS := $(LIVE_HELPER) $(LIVE_STORM) $(LIVE_DENY)
 
 BUILD_DEPS := clang llvm gcc make pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+# kubectl for the manifest check: Debian's kubernetes-client, unless some
+# kubectl is there already (Google's kubectl package owns the same path).
+KUBECTL_DEP := $(if $(shell command -v kubectl 2>/dev/null),,kubernetes-client)
 # libclang-rt-dev: the sanitizer and libFuzzer runtimes of Debian's default
 # clang (libclang-rt-14-dev on Debian 12), which clang only recommends.
 TEST_DEPS := libcmocka-dev jq iproute2 util-linux qemu-system-x86 busybox-static xz-utils binutils \
-	     groff-base bsdextrautils libclang-rt-dev nftables
+	     groff-base bsdextrautils libclang-rt-dev nftables runc podman \
+	     $(KUBECTL_DEP)
 
-.PHONY: all clean install install-check test unit unit-asan fuzz fuzz-corpus live vmtest deps \
-	test-deps vmlinux bpf cross-bpf
+# The image: FROM scratch, the one binary (deploy/Containerfile).
+IMAGE ?= localhost/tcptrace:$(VERSION)
+PODMAN ?= podman
+
+.PHONY: all clean install install-check test unit unit-asan fuzz fuzz-corpus hostile live vmtest \
+	deps test-deps vmlinux bpf cross-bpf image
 .DELETE_ON_ERROR:
 
 # User space for another architecture needs a cross compiler (and that
@@ -148,7 +157,18 @@ $(LIVE_DENY): tests/live/deny_connect.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-test: unit unit-asan install-check cross-bpf fuzz live vmtest
+
+$(OUTPUT)/tests/commconn: tests/hostile/commconn.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# The benchmark's load generator (bench/run.sh builds it the same way).
+$(OUTPUT)/bench/connrate: bench/connrate.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -std=gnu11 $< -o $@ -lm
+
+test: unit unit-asan install-check cross-bpf fuzz image hostile live vmtest
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
@@ -193,18 +213,26 @@ $(MKCORPUS): tests/fuzz/mkcorpus.c tests/fuzz/fuzz_input.h $(LIB_OBJS) | $(OUTPU
 fuzz-corpus: $(MKCORPUS)
 	$(Q)$(MKCORPUS) tests/fuzz/corpus
 
+# tcptrace against bad input, missing privileges and kernel pieces, broken
+# or stuck stdout, signals, floods and hostile process names.
+hostile: tcptrace $(HOSTILE_HELPERS)
+	$(Q)tests/hostile/run.sh --backend tp_btf
+
 # The live suite on this kernel: both tracepoint forms, each with both
 # transports, and auto (which must pick tp_btf where kprobes and fentry are
 # missing).
+# The storm at full scale (10^5 connects of each kind) in the default form,
+# a tenth of it in the others: every case in every form, within CI's time.
 live: tcptrace $(LIVE_BINS)
 	$(Q)tests/live/run.sh --backend tp_btf --transport ringbuf
-	$(Q)tests/live/run.sh --backend tp_btf --transport perf
-	$(Q)tests/live/run.sh --backend tracepoint --transport ringbuf
-	$(Q)tests/live/run.sh --backend tracepoint --transport perf
-	$(Q)tests/live/run.sh --backend auto --expect-backend tp_btf
+	$(Q)LIVE_STORM_SCALE=0.1 tests/live/run.sh --backend tp_btf --transport perf
+	$(Q)LIVE_STORM_SCALE=0.1 tests/live/run.sh --backend tracepoint --transport ringbuf
+	$(Q)LIVE_STORM_SCALE=0.1 tests/live/run.sh --backend tracepoint --transport perf
+	$(Q)LIVE_STORM_SCALE=0.1 tests/live/run.sh --backend auto --expect-backend tp_btf
 
-# The live suite in a QEMU guest on Debian's stock kernel, every form.
-vmtest: tcptrace $(LIVE_BINS)
+# The live suite in a QEMU guest on Debian's stock kernel, every form; the
+# hostile suite's signal and loss cases with the kprobe and fentry forms.
+vmtest: tcptrace $(LIVE_BINS) $(HOSTILE_HELPERS)
 	$(Q)tests/vm/vmtest.sh
 
 # vmlinux/ARCH/vmlinux.h from the running kernel's BTF, or with FROM_DEB=1
@@ -236,6 +264,19 @@ install: tcptrace
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcptrace)
 	$(Q)install -D -m 0644 completion/tcptrace \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcptrace
+
+# $(IMAGE), built from build/image/context (the binary alone), and its
+# rootfs exported to build/image/rootfs, which the live suite's ct-daemonset
+# runs with runc as deploy/daemonset.yaml says (also in the QEMU guest).
+image: tcptrace
+	$(call msg,IMAGE,$(IMAGE))
+	$(Q)rm -rf $(OUTPUT)/image && mkdir -p $(OUTPUT)/image/context $(OUTPUT)/image/rootfs
+	$(Q)cp tcptrace $(OUTPUT)/image/context/tcptrace
+	$(Q)$(PODMAN) build --quiet --build-arg VERSION=$(VERSION) -f deploy/Containerfile \
+		-t $(IMAGE) $(OUTPUT)/image/context >$(OUTPUT)/image/id
+	$(Q)cid=$$($(PODMAN) create $(IMAGE)) && \
+		{ $(PODMAN) export "$$cid" | tar -x -C $(OUTPUT)/image/rootfs; st=$$?; \
+		  $(PODMAN) rm "$$cid" >/dev/null; exit $$st; }
 
 # What make install puts down, and that it works: one binary needing only
 # libc, a man page groff renders without a warning, the completion.

@@ -7,6 +7,9 @@
 
 #define FIELD(p, k, v) .path = p, .kind = FIELD_##k, .value = VALUE_##v
 #define STABLE .stable = 1
+/* Filled from the cgroup id, and refilled when it changes (main.c). */
+#define BY_CGROUP STABLE, .key_off = offsetof(struct record, ev.proc.cgroup_id), \
+		  .key_size = sizeof(__u64)
 #define CONNECT_ONLY .types = TYPE_BIT(EVENT_CONNECT)
 #define CLOSE_ONLY .types = TYPE_BIT(EVENT_CLOSE)
 #define MEMBER(m) .off = offsetof(struct record, m), \
@@ -49,18 +52,19 @@ const struct field fields[] = {
 	{ FIELD("proc.parent.tid", UINT, UINT), MEMBER(ev.proc.ptid), STABLE },
 	{ FIELD("netns_id", UINT, UINT), MEMBER(ev.netns_id), STABLE,
 	  HIDDEN_COLUMN("NETNS", 15, 10, RIGHT) },
-	{ FIELD("cgroup.id", UINT, UINT), MEMBER(ev.proc.cgroup_id),
+	{ FIELD("cgroup.id", UINT, UINT), MEMBER(ev.proc.cgroup_id), STABLE,
 	  HIDDEN_COLUMN("CGROUP", 25, 8, RIGHT) },
-	{ FIELD("cgroup.path", STRING, CHARS), MEMBER(cg.path) },
-	{ FIELD("container.id", STRING, CHARS), MEMBER(cg.ctr.id),
+	{ FIELD("cgroup.path", STRING, CHARS), MEMBER(cg.path), BY_CGROUP },
+	{ FIELD("container.id", STRING, CHARS), MEMBER(cg.ctr.id), BY_CGROUP,
 	  .col = { .name = "CONTAINER", .pos = 26, .width = 12, .align = ALIGN_LEFT,
 		   .cell = CELL_SHORT_ID, .hidden = 1 } },
-	{ FIELD("container.runtime", STRING, CHARS), MEMBER(cg.ctr.runtime),
+	{ FIELD("container.runtime", STRING, CHARS), MEMBER(cg.ctr.runtime), BY_CGROUP,
 	  HIDDEN_COLUMN("RUNTIME", 27, 10, LEFT) },
-	{ FIELD("k8s.pod_uid", STRING, CHARS), MEMBER(cg.ctr.pod_uid),
+	{ FIELD("k8s.pod_uid", STRING, CHARS), MEMBER(cg.ctr.pod_uid), BY_CGROUP,
 	  HIDDEN_COLUMN("POD_UID", 28, 36, LEFT) },
-	{ FIELD("k8s.qos", STRING, CHARS), MEMBER(cg.ctr.qos) },
-	{ FIELD("node", STRING, CHARS), MEMBER(node),
+	{ FIELD("k8s.qos", STRING, CHARS), MEMBER(cg.ctr.qos), BY_CGROUP },
+	/* The same on every event: keyed on the cgroup only to join the run. */
+	{ FIELD("node", STRING, CHARS), MEMBER(node), BY_CGROUP,
 	  HIDDEN_COLUMN("NODE", 29, 12, LEFT) },
 	{ FIELD("src.addr", ADDR, ADDR), MEMBER(ev.saddr),
 	  ENDPOINT_COLUMN("SRC", 7, ev.sport) },

@@ -91,6 +91,9 @@ struct field {
 	 * (text_cache.h): a busy host's events come from a few processes.
 	 */
 	__u8 stable;
+	/* A stable field whose member is derived from another (a cgroup's
+	 * path, from its id): the text cache keys on that one. 0: the member. */
+	__u16 key_off, key_size;
 	struct field_column col;
 };
 

@@ -7,176 +7,173 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "cgroup_cache.h"
 #include "cgroup_find.h"
 #include "fields.h"
-#include "json_writer.h"
+#include "losses.h"
 #include "options.h"
-#include "outbuf.h"
+#include "output.h"
 #include "preflight.h"
-#include "record.h"
-#include "table_writer.h"
+#include "stdout_sink.h"
 #include "tracer.h"
 
 #define POLL_INTERVAL_MS 100
+/* At exit, the longest wait for stdout to take the last events, while the
+ * programs are detached (100-400 ms): a signal ends tcptrace well within
+ * a second. */
+#define EXIT_WAIT_MS 250
 #define NSEC_PER_SEC 1000000000ULL
 
-static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t exiting;	/* a first SIGINT, SIGTERM or SIGHUP */
+static volatile sig_atomic_t abort_sig;	/* a second one: leave at once */
 
-struct output {
-	struct outbuf ob;
-	bool json;
-	struct json_writer json_writer;
-	struct table_writer table_writer;
-	clockid_t event_clock;	/* the clock of the kernel's timestamps */
-	__u64 clock_offset_ns;	/* CLOCK_REALTIME - event_clock */
-	unsigned long long bad_samples;
-	struct record rec;		/* the one being written */
-	struct cgroup_cache cgroups;
-	bool reader_gone;	/* EPIPE: stop quietly */
+/* What was last reported while running, and when to look again. */
+struct progress {
+	struct loss_counts reported;
+	__u64 next_ns;
 };
 
 static void handle_signal(int sig)
 {
+	if (exiting)
+		abort_sig = sig;
 	exiting = 1;
 }
 
-static __u64 clock_ns(clockid_t clock)
+static __u64 mono_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(clock, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
-static void print_sample(void *cookie, const void *data, size_t size)
-{
-	struct output *output = cookie;
-	struct record *rec = &output->rec;
-
-	if (record_decode(rec, data, size, output->clock_offset_ns)) {
-		output->bad_samples++;
-		return;
-	}
-	/* The record lives on: its cgroup part changes with the cgroup only. */
-	if (rec->cg.id != rec->ev.proc.cgroup_id || !rec->cg.id)
-		rec->cg = *cgroup_cache_get(&output->cgroups, rec->ev.proc.cgroup_id);
-	if (output->json)
-		json_write(&output->json_writer, rec, &output->ob);
-	else
-		table_write(&output->table_writer, rec, &output->ob);
-}
-
+/*
+ * No SA_RESTART: a signal breaks a wait for events or for stdout, so it
+ * ends tcptrace in time. A SIGHUP ignored by whoever started us (nohup)
+ * stays ignored. SIGPIPE would kill us mid-write; EPIPE ends cleanly.
+ */
 static int install_signal_handlers(void)
 {
-	struct sigaction sa = { .sa_handler = handle_signal };
+	struct sigaction sa = { .sa_handler = handle_signal }, ign = { .sa_handler = SIG_IGN };
+	struct sigaction old;
 
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL)) {
+	sigemptyset(&ign.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, NULL, &old) ||
+	    (old.sa_handler != SIG_IGN && sigaction(SIGHUP, &sa, NULL)) ||
+	    sigaction(SIGPIPE, &ign, NULL)) {
 		fprintf(stderr, "tcptrace: cannot install signal handlers: %s\n", strerror(errno));
 		return -errno;
 	}
 	return 0;
 }
 
-/*
- * Write out what the last batch printed. The reader going away (`| head`)
- * ends tracing quietly; any other failure is named.
- */
-static int flush_output(struct output *output)
+/* Every count of events that did not make it to stdout, by cause. */
+static void count_losses(struct tracer *tracer, const struct output *output,
+			 struct loss_counts *c)
 {
-	int err = outbuf_flush(&output->ob);
+	struct tracer_losses t;
 
-	if (err == -EPIPE)
-		output->reader_gone = true;
-	else if (err)
-		fprintf(stderr, "tcptrace: writing the output failed: %s\n", strerror(-err));
-	return err == -EPIPE ? 0 : err;
+	tracer_losses(tracer, &t);
+	c->fell_behind = t.perf_lost + t.ring_full;
+	c->no_slot = t.no_slot;
+	c->output = output_lost_events(output);
+	c->malformed = output->bad_samples;
+	c->skipped_runs = tracer_skipped_runs(tracer);
 }
 
-static void update_clock_offset(struct output *output)
+/* At most once per LOSS_REPORT_INTERVAL_S, and only when a count grew: a
+ * line on stderr, and in JSON mode a record among the events. Returns
+ * what writing the record did (output_flush()). */
+static int report_progress(struct tracer *tracer, struct output *output,
+			   struct progress *pr, __u64 now)
 {
-	output->clock_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(output->event_clock);
+	struct loss_counts c;
+	char line[256];
+
+	if (now < pr->next_ns)
+		return 0;
+	pr->next_ns = now + LOSS_REPORT_INTERVAL_S * NSEC_PER_SEC;
+	count_losses(tracer, output, &c);
+	if (!loss_grew(&c, &pr->reported))
+		return 0;
+	pr->reported = c;
+	loss_progress_line(line, sizeof(line), &c);
+	fputs(line, stderr);
+	return output_lost_record(output, &c);
 }
 
 /* Poll until a signal or the timeout; flush after each batch so a reader
  * at the end of a pipe (jq) sees events at once. */
 static int trace_loop(struct tracer *tracer, struct output *output, double timeout_s)
 {
-	__u64 deadline = 0;
+	struct progress pr = { .next_ns = mono_ns() + LOSS_REPORT_INTERVAL_S * NSEC_PER_SEC };
+	__u64 deadline = 0, now;
 	int n, err;
 
 	if (timeout_s > 0)
-		deadline = clock_ns(CLOCK_MONOTONIC) + (__u64)(timeout_s * NSEC_PER_SEC);
+		deadline = mono_ns() + (__u64)(timeout_s * NSEC_PER_SEC);
 	while (!exiting) {
-		/* Anew each batch: the wall clock may have been stepped. */
-		update_clock_offset(output);
+		output_update_clock(output);
 		n = tracer_poll(tracer, POLL_INTERVAL_MS);
 		if (n < 0 && n != -EINTR) {
 			fprintf(stderr, "tcptrace: reading events failed: %s\n", strerror(-n));
 			return n;
 		}
-		if (n > 0) {
-			err = flush_output(output);
-			if (err || output->reader_gone)
+		/* Also with no new events: the end of a line stdout took part of. */
+		if (n > 0 || output->ob.len) {
+			err = output_flush(output);
+			if (err || output_ended(output))
 				return err;
 		}
-		if (deadline && clock_ns(CLOCK_MONOTONIC) >= deadline)
+		now = mono_ns();
+		err = report_progress(tracer, output, &pr, now);
+		if (err || output_ended(output))
+			return err;
+		if (deadline && now >= deadline)
 			break;
 	}
-	/* The kernel holds up to WAKEUP_EVENTS - 1 events per CPU unannounced:
-	 * read them before leaving. */
-	if (tracer_poll(tracer, 0) > 0)
-		return flush_output(output);
 	return 0;
 }
 
-static void report_losses(struct tracer *tracer, struct output *output)
+/*
+ * The kernel holds up to WAKEUP_EVENTS - 1 events per CPU unannounced:
+ * read them before leaving, and give stdout a last chance, EXIT_WAIT_MS
+ * for these and for the loss record after them. Not after a second signal.
+ */
+static int drain(struct tracer *tracer, struct output *output)
 {
-	unsigned long long lost = tracer_lost_events(tracer);
-
-	unsigned long long skipped = tracer_skipped_runs(tracer);
-
-	if (lost)
-		fprintf(stderr, "tcptrace: lost %llu events (the reader fell behind the kernel)\n", lost);
-	if (skipped)
-		fprintf(stderr, "tcptrace: the kernel skipped %llu runs of its programs (another BPF program was running on that CPU); events may be missing\n",
-			skipped);
-	if (output->bad_samples)
-		fprintf(stderr, "tcptrace: dropped %llu malformed samples\n", output->bad_samples);
-}
-
-/* The chosen writer, compiled from the fields; then the table's header. */
-static int output_init(struct output *output, const struct options *opts)
-{
-	struct field_set set;
+	__u64 deadline = mono_ns() + EXIT_WAIT_MS * 1000000ULL, now;
 	int err;
 
-	output->json = opts->json;
-	cgroup_cache_init(&output->cgroups, NULL, NULL);
-	snprintf(output->rec.node, sizeof(output->rec.node), "%s", opts->node ? opts->node : "");
-	err = output->json || opts->fields ? fields_select(&set, opts->fields)
-					   : fields_select_columns(&set, opts->print_uid,
-									opts->show_containers);
-	if (!err)
-		err = output->json ? json_writer_init(&output->json_writer, &set)
-				   : table_writer_init_relative(&output->table_writer, &set,
-								opts->relative_time ?
-								clock_ns(CLOCK_REALTIME) : 0);
-	if (!err)
-		err = outbuf_init(&output->ob, STDOUT_FILENO, OUTBUF_DEFAULT_SIZE);
-	if (err)
-		fprintf(stderr, "tcptrace: cannot set up the output: %s\n", strerror(-err));
+	if (abort_sig || output_ended(output))
+		return 0;
+	output_set_wait(output, EXIT_WAIT_MS);
+	tracer_poll(tracer, 0);
+	err = output_flush(output);
+	now = mono_ns();
+	output_set_wait(output, now < deadline ? (deadline - now) / 1000000 : 0);
 	return err;
 }
 
-static void output_free(struct output *output)
+/*
+ * The last word on losses: in band in JSON mode, then on stderr. The
+ * record goes behind the end of a line stdout took part of, if any: what
+ * of that end stdout never takes is lost with its event. Events the
+ * reader chose not to read (`| head`), or that a broken stdout could not
+ * take, are no news.
+ */
+static void report_losses(struct tracer *tracer, struct output *output)
 {
-	if (output->json)
-		json_writer_free(&output->json_writer);
-	else
-		table_writer_free(&output->table_writer);
-	outbuf_free(&output->ob);
+	struct loss_counts c;
+
+	count_losses(tracer, output, &c);
+	if (!abort_sig && (loss_events(&c) || c.skipped_runs))
+		output_lost_record(output, &c);
+	outbuf_discard(&output->ob);
+	c.output = output_ended(output) ? 0 : output_lost_events(output);
+	loss_print_summary(stderr, &c);
 }
 
 static void print_version(FILE *out, struct argp_state *state)
@@ -191,6 +188,8 @@ int main(int argc, char **argv)
 	struct tracer *tracer;
 	int err;
 
+	if (stdout_check())
+		return 1;
 	argp_program_version_hook = print_version;
 	if (options_parse(argc, argv, &opts))
 		return 2;
@@ -203,29 +202,30 @@ int main(int argc, char **argv)
 	err = cgroup_targets(&opts);
 	if (err)
 		return err == -EINVAL ? 2 : 1;
-	if (install_signal_handlers() || output_init(&output, &opts))
+	if (install_signal_handlers() || output_init(&output, &opts, &abort_sig))
 		return 1;
-	/* SIGPIPE would kill us mid-write; EPIPE from the flush ends cleanly. */
-	signal(SIGPIPE, SIG_IGN);
-
 	/* The boot-time clock goes on across suspend, as the wall clock does. */
-	output.event_clock = tracer_boot_clock() ? CLOCK_BOOTTIME : CLOCK_MONOTONIC;
-	update_clock_offset(&output);
-	tracer = tracer_start(&opts, print_sample, &output);
-	if (!tracer)
-		return 1;
-	if (!opts.json) {
-		table_write_header(&output.table_writer, &output.ob);
-		err = flush_output(&output);
-		if (err || output.reader_gone)
-			goto out;
-	}
-	fprintf(stderr, "Tracing TCP connect, accept and close events... Hit Ctrl-C to end.\n");
+	output_set_clock(&output, tracer_boot_clock() ? CLOCK_BOOTTIME : CLOCK_MONOTONIC);
 
-	err = trace_loop(tracer, &output, opts.timeout_s);
-out:
+	tracer = tracer_start(&opts, output_sample, &output);
+	if (!tracer) {
+		output_free(&output);
+		return 1;
+	}
+	err = output_header(&output);
+	if (!err && !output_ended(&output)) {
+		fprintf(stderr, "Tracing TCP connect, accept and close events... Hit Ctrl-C to end.\n");
+		err = trace_loop(tracer, &output, opts.timeout_s);
+		/* Detaching takes a grace period per tracepoint: under way
+		 * while the last events are read and written. */
+		tracer_detach_begin(tracer);
+		if (!err)
+			err = drain(tracer, &output);
+	}
 	report_losses(tracer, &output);
 	tracer_stop(tracer);
 	output_free(&output);
+	if (abort_sig)
+		return 128 + abort_sig;
 	return err ? 1 : 0;
 }

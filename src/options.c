@@ -162,13 +162,19 @@ const char *transport_name(enum transport transport)
 	return transport_names[transport];
 }
 
+/*
+ * Where our own messages go: the real stderr, while stderr itself is the
+ * memory stream that catches getopt's and argp's (parse_escaped()).
+ */
+static FILE *msg_out;
+
 /* The one line of every error; the argument is escaped so it stays one line. */
 static error_t bad_value(const char *opt, const char *arg, const char *why)
 {
 	char safe[128];
 
 	safe_text(safe, sizeof(safe), arg, strlen(arg));
-	fprintf(stderr, PROG_NAME ": invalid %s '%s': %s\n", opt, safe, why);
+	fprintf(msg_out, PROG_NAME ": invalid %s '%s': %s\n", opt, safe, why);
 	return EINVAL;
 }
 
@@ -177,13 +183,13 @@ static error_t unexpected_argument(const char *arg)
 	char safe[128];
 
 	safe_text(safe, sizeof(safe), arg, strlen(arg));
-	fprintf(stderr, PROG_NAME ": unexpected argument '%s'\n", safe);
+	fprintf(msg_out, PROG_NAME ": unexpected argument '%s'\n", safe);
 	return EINVAL;
 }
 
 static error_t bad_combination(const char *a, const char *b)
 {
-	fprintf(stderr, PROG_NAME ": %s and %s are mutually exclusive\n", a, b);
+	fprintf(msg_out, PROG_NAME ": %s and %s are mutually exclusive\n", a, b);
 	return EINVAL;
 }
 
@@ -250,7 +256,7 @@ static error_t parse_timeout(const char *arg, double *out)
 		return bad_value("--timeout", arg, why);
 	c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
 	if (!c_locale) {
-		fprintf(stderr, PROG_NAME ": cannot parse --timeout: %s\n",
+		fprintf(msg_out, PROG_NAME ": cannot parse --timeout: %s\n",
 			strerror(errno));
 		return ENOMEM;
 	}
@@ -326,7 +332,8 @@ static error_t parse_ports(const char *opt, const char *arg, struct port_list *l
 		if (list->count >= MAX_PORTS)
 			return bad_value(opt, arg, "more than " STR(MAX_PORTS) " ports");
 		list->ports[list->count++] = port;
-		start = comma + 1;
+		if (comma)
+			start = comma + 1;
 	} while (comma);
 	return 0;
 }
@@ -601,6 +608,40 @@ static error_t finish(struct parse_state *ps)
 	return 0;
 }
 
+/*
+ * getopt and argp print their own messages, which hold the option as it
+ * was typed: its control bytes would reach the terminal raw, and a newline
+ * in it would make two lines. They print to stderr, so stderr is a memory
+ * stream while they run, and what they printed comes out escaped, as one
+ * line (its own newline kept).
+ */
+static error_t parse_escaped(const struct argp *argp, int argc, char **argv,
+			     struct parse_state *ps)
+{
+	FILE *real = stderr, *mem;
+	char *text = NULL, safe[512];
+	size_t len = 0;
+	error_t err;
+
+	msg_out = real;
+	mem = open_memstream(&text, &len);
+	if (mem)
+		stderr = mem;
+	err = argp_parse(argp, argc, argv, ARGP_NO_HELP, NULL, ps);
+	if (!mem)
+		return err;
+	stderr = real;
+	fclose(mem);
+	if (len && text[len - 1] == '\n')
+		len--;
+	if (len) {
+		safe_text(safe, sizeof(safe), text, len);
+		fprintf(real, "%s\n", safe);
+	}
+	free(text);
+	return err;
+}
+
 static void options_init(struct options *opts)
 {
 	memset(opts, 0, sizeof(*opts));
@@ -643,7 +684,7 @@ int options_parse(int argc, char **argv, struct options *opts)
 	for (i = 1; i < argc; i++)
 		args[i] = argv[i];
 
-	err = argp_parse(&argp, argc, args, ARGP_NO_HELP, NULL, &ps);
+	err = parse_escaped(&argp, argc, args, &ps);
 	if (!err)
 		err = finish(&ps);
 	free(args);

@@ -4,6 +4,17 @@
 #include "record.h"
 #include "text_cache.h"
 
+/* What a field's text depends on: its member, or the member it derives from. */
+static size_t key_off(const struct field *f)
+{
+	return f->key_size ? f->key_off : f->off;
+}
+
+static size_t key_size(const struct field *f)
+{
+	return f->key_size ? f->key_size : f->size;
+}
+
 int text_cache_init(struct text_cache *tc, const struct field *const *f, size_t n,
 		    size_t text_max)
 {
@@ -11,12 +22,12 @@ int text_cache_init(struct text_cache *tc, const struct field *const *f, size_t 
 
 	memset(tc, 0, sizeof(*tc));
 	for (i = 0; i < n; i++) {
-		if (f[i]->off + f[i]->size > sizeof(struct record))
+		if (key_off(f[i]) + key_size(f[i]) > sizeof(struct record))
 			return -EINVAL;
-		if (f[i]->off < lo)
-			lo = f[i]->off;
-		if (f[i]->off + f[i]->size > hi)
-			hi = f[i]->off + f[i]->size;
+		if (key_off(f[i]) < lo)
+			lo = key_off(f[i]);
+		if (key_off(f[i]) + key_size(f[i]) > hi)
+			hi = key_off(f[i]) + key_size(f[i]);
 	}
 	if (hi <= lo)
 		return -EINVAL;
@@ -33,7 +44,7 @@ int text_cache_init(struct text_cache *tc, const struct field *const *f, size_t 
 		return -EINVAL;
 	/* Only the members' bytes count: a neighbour (an fd) may change. */
 	for (i = 0; i < n; i++)
-		for (b = f[i]->off; b < f[i]->off + f[i]->size; b++)
+		for (b = key_off(f[i]); b < key_off(f[i]) + key_size(f[i]); b++)
 			((unsigned char *)tc->mask)[b - lo] = 0xff;
 	tc->stride = (sizeof(struct text_cache_entry) + text_max + TEXT_CACHE_SLACK + 15) &
 		     ~(size_t)15;

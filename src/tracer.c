@@ -47,6 +47,9 @@ struct tracer {
 	struct bpf_link *links[MAX_LINKS];
 	struct bpf_program *linked_progs[MAX_LINKS];
 	int nr_links;
+	pthread_t detach_threads[MAX_LINKS];
+	bool detach_started[MAX_LINKS];
+	bool detaching;		/* the threads above are under way */
 	enum backend backend;
 	enum transport transport;
 	unsigned long long perf_lost;
@@ -432,23 +435,39 @@ static void *destroy_link(void *link)
 /*
  * Detaching a tracepoint waits for an RCU grace period (30-50 ms here),
  * and one link after another that made every exit take half a second.
- * Threads let the kernel wait for all of them at once.
+ * Threads let the kernel wait for all of them at once. The buffers stay
+ * readable meanwhile: what the programs sent is drained while they go.
  */
-static void detach_programs(struct tracer *tracer)
+static void detach_begin(struct tracer *tracer)
 {
-	pthread_t threads[MAX_LINKS];
-	bool started[MAX_LINKS];
 	int i;
 
+	if (tracer->detaching)
+		return;
 	for (i = 0; i < tracer->nr_links; i++)
-		started[i] = !pthread_create(&threads[i], NULL, destroy_link, tracer->links[i]);
+		tracer->detach_started[i] = !pthread_create(&tracer->detach_threads[i], NULL,
+							    destroy_link, tracer->links[i]);
+	tracer->detaching = true;
+}
+
+static void detach_programs(struct tracer *tracer)
+{
+	int i;
+
+	detach_begin(tracer);
 	for (i = 0; i < tracer->nr_links; i++) {
-		if (started[i])
-			pthread_join(threads[i], NULL);
+		if (tracer->detach_started[i])
+			pthread_join(tracer->detach_threads[i], NULL);
 		else
 			bpf_link__destroy(tracer->links[i]);
 	}
 	tracer->nr_links = 0;
+	tracer->detaching = false;
+}
+
+void tracer_detach_begin(struct tracer *tracer)
+{
+	detach_begin(tracer);
 }
 
 /* The records of a BPF output perf event, as the kernel writes them. */
@@ -795,10 +814,19 @@ static unsigned long long kernel_drops(const struct tracer *tracer, __u32 cause)
 	return sum;
 }
 
+void tracer_losses(const struct tracer *tracer, struct tracer_losses *losses)
+{
+	losses->perf_lost = tracer->perf_lost;
+	losses->ring_full = kernel_drops(tracer, DROP_RINGBUF_FULL);
+	losses->no_slot = kernel_drops(tracer, DROP_NESTING);
+}
+
 unsigned long long tracer_lost_events(const struct tracer *tracer)
 {
-	return tracer->perf_lost + kernel_drops(tracer, DROP_RINGBUF_FULL) +
-	       kernel_drops(tracer, DROP_NESTING);
+	struct tracer_losses l;
+
+	tracer_losses(tracer, &l);
+	return l.perf_lost + l.ring_full + l.no_slot;
 }
 
 /*

@@ -21,10 +21,23 @@ struct tracer *tracer_start(const struct options *opts, tracer_sample_fn on_samp
 /* Waits up to timeout_ms, then handles every sample waiting. Returns the
  * number handled, or -errno (-EINTR on a signal). */
 int tracer_poll(struct tracer *tracer, int timeout_ms);
-/* Events lost on the way: perf buffer overflows, ring buffer reservations
- * that failed, and events with no scratch slot left on their CPU. */
+/* Events lost on the way to user space, by cause. */
+struct tracer_losses {
+	unsigned long long perf_lost;	/* perf LOST records: a CPU's buffer was full */
+	unsigned long long ring_full;	/* ring buffer reservations that failed */
+	unsigned long long no_slot;	/* no scratch slot left: too many nested runs */
+};
+
+/* Reads the kernel side's counts (a map lookup): not for the per-event path. */
+void tracer_losses(const struct tracer *tracer, struct tracer_losses *losses);
+/* Their sum. */
 unsigned long long tracer_lost_events(const struct tracer *tracer);
+/* Runs of our programs the kernel skipped: an upper bound of events
+ * missing without a trace (one bpf() call per program). */
 unsigned long long tracer_skipped_runs(const struct tracer *tracer);
+/* Starts detaching the programs, in the background: the buffers can still
+ * be read, and tracer_stop() waits for the rest. */
+void tracer_detach_begin(struct tracer *tracer);
 enum backend tracer_backend(const struct tracer *tracer);
 enum transport tracer_transport(const struct tracer *tracer);
 /* "v1.1" */

@@ -11,7 +11,8 @@
 # printed (path, kind, column per line). MODE:
 #   check    one "ok - ..." / "FAIL - ..." line per check, "#" lines of detail
 #   missing  how many expected events have not arrived yet (a number)
-#   schema   one line per event whose fields are not the listed ones
+#   schema   one line per event whose fields are not the listed ones, and
+#            per loss record ("type":"lost") not of the documented shape
 #   fields   one line per event without the precision fields, typed
 #
 # The expected events follow from the facts, by the contract:
@@ -368,6 +369,17 @@ def schema_ok:
   and (.type == "connect" or .type == "accept" or .type == "close")
   and (.src | ep_ok) and (.dst | ep_ok) and (.src.version == .dst.version);
 
+# The loss record (README, JSON): cumulative counts, in band among the events.
+def count_ok: type == "number" and . >= 0 and . == floor;
+def lost_ok:
+  type == "object"
+  and ([paths | map(tostring) | join(".")] | sort)
+      == ["kernel_skipped_runs", "lost", "lost.malformed", "lost.output", "lost.transport",
+          "timestamp", "type"]
+  and (ts != null)
+  and (.lost | [.transport, .output, .malformed] | all(count_ok))
+  and (.kernel_skipped_runs | count_ok);
+
 # The precision fields, on every event, of their types (issue 7).
 def prec_fields_ok:
   (.sock_id | type) == "number" and (.ipv4_mapped | type) == "boolean"
@@ -377,9 +389,10 @@ def prec_fields_ok:
   and (.type == "close" or .closed_by == "");
 
 if $mode == "missing" then missing
-elif $mode == "schema" then $events[] | select(schema_ok | not) | tojson
+elif $mode == "schema"
+then $events[] | select(if .type == "lost" then lost_ok else schema_ok end | not) | tojson
 elif $mode == "fields"
-then [$events[] | select(prec_fields_ok | not)]
+then [$events[] | select(.type != "lost") | select(prec_fields_ok | not)]
      | select(length > 0) | "\(length) events, such as:", (.[:5][] | tojson)
 else $cases[] | case_checks(.)
 end

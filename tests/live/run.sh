@@ -37,6 +37,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 . "$ROOT/scripts/proc.sh"
 # shellcheck source=tests/live/flags.sh
 . "$HERE/flags.sh"
+# shellcheck source=tests/live/containers.sh
+. "$HERE/containers.sh"
 CHECK_JQ=$HERE/check.jq
 BACKEND=
 TRANSPORT=
@@ -52,6 +54,7 @@ STORM_SCALE=${LIVE_STORM_SCALE:-1}
 STORM_TIMEOUT=${LIVE_STORM_TIMEOUT:-240}
 STORM_TOLERANCE=${LIVE_STORM_TOLERANCE:-32}
 READY_LINE='Tracing TCP connect, accept and close events... Hit Ctrl-C to end.'
+SKIPPED_LINES='^tcptrace: (the kernel skipped [0-9]+ runs of its programs|lost so far: 0, kernel skipped [0-9]+ runs$)'
 READY_TIMEOUT=${LIVE_READY_TIMEOUT:-60}
 EVENT_TIMEOUT=${LIVE_EVENT_TIMEOUT:-15}
 # LIVE_CASES: the main run's cases instead (to try a few).
@@ -276,9 +279,9 @@ start_tracer() {
 # stop_tracer RUN [lossy]: lossy (a storm, meant to outrun the buffers):
 # a report of lost events is a note, not a failure.
 stop_tracer() {
-	local run=$1 allowed="^tcptrace: the kernel skipped [0-9]+ runs of its programs"
+	local run=$1 allowed=$SKIPPED_LINES
 
-	[ "${2:-}" = lossy ] && allowed="$allowed|^tcptrace: lost [0-9]+ events"
+	[ "${2:-}" = lossy ] && allowed="$allowed|^tcptrace: lost [0-9]+ events|^tcptrace: lost so far: "
 	kill -INT "$TRACER_PID"
 	if ! wait_bounded "$TRACER_PID" 10; then
 		fail "$run: tcptrace did not exit within 10s of SIGINT"
@@ -289,8 +292,10 @@ stop_tracer() {
 	fi
 	TRACER_PID=
 	# The kernel may skip a tracepoint program while another BPF program
-	# runs on that CPU; tcptrace reports that, and the event checks tell
-	# whether anything of ours went missing. Any other line is a failure.
+	# runs on that CPU; tcptrace reports that (at exit, and every 10 s
+	# while it runs, as a progress line with no lost events), and the
+	# event checks tell whether anything of ours went missing. Any other
+	# line is a failure.
 	grep -E "$allowed" "$TMP/$run.err" | sed 's/^/# note: /'
 	if [ "$(grep -vcE "$allowed" "$TMP/$run.err")" -eq 1 ] &&
 	   grep -qxF "$READY_LINE" "$TMP/$run.err"; then
@@ -967,6 +972,7 @@ main() {
 		run_asleep_accepts
 		run_burst
 		run_storm
+		run_container_suite
 	fi
 	summary
 }

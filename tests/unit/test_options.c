@@ -496,6 +496,18 @@ static void test_last_one_wins(void **state)
 	assert_int_equal(o.mntns_count, 2);
 }
 
+/* getopt echoes the option as typed: what reaches stderr is escaped, one line. */
+static void test_unknown_escaped(void **state)
+{
+	PARSE_ERR("tcptrace: unrecognized option '--\\x1b[2Jfoo'\n", "--\x1b[2Jfoo");
+	PARSE_ERR("tcptrace: unrecognized option '--a\\x0ab'\n", "--a\nb");
+	PARSE_ERR("tcptrace: invalid option -- '\\x07'\n", "-\a");
+	PARSE_ERR("tcptrace: unrecognized option '--\\xff\\\\'\n", "--\xff\\");
+	PARSE_ERR("tcptrace: option '--json' doesn't allow an argument\n", "--json=\x1b");
+	/* Valid UTF-8 stays as it is. */
+	PARSE_ERR("tcptrace: unrecognized option '--caf\xc3\xa9'\n", "--caf\xc3\xa9");
+}
+
 static void test_positional_rejected(void **state)
 {
 	PARSE_ERR("tcptrace: unexpected argument 'foo'\n", "foo");
@@ -639,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_bcc_ig_flags),
 		cmocka_unit_test(test_bcc_ig_flag_errors),
 		cmocka_unit_test(test_last_one_wins),
+		cmocka_unit_test(test_unknown_escaped),
 		cmocka_unit_test(test_positional_rejected),
 		cmocka_unit_test(test_everything_at_once),
 		cmocka_unit_test(test_no_leftovers),

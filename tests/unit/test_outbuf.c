@@ -2,6 +2,8 @@
 #define _GNU_SOURCE		/* pipe2, F_SETPIPE_SZ */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <time.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -269,6 +271,184 @@ static void test_append_bigger_than_buffer(void **state)
 	close_pipe(&pp);
 }
 
+/* A non-blocking pipe that holds one page: what a reader that never reads leaves. */
+static void open_small_pipe(struct pipe_pair *pp)
+{
+	int fds[2];
+
+	assert_int_equal(pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+	pp->rd = fds[0];
+	pp->wr = fds[1];
+	assert_int_equal(fcntl(pp->wr, F_SETPIPE_SZ, 4096), 4096);
+}
+
+/* n lines of 100 bytes, the last one a newline: "000...\n", "111...\n"... */
+static void append_lines(struct outbuf *ob, int first, int n)
+{
+	char *p;
+	int i;
+
+	for (i = first; i < first + n; i++) {
+		p = outbuf_reserve(ob, 100);
+		memset(p, '0' + i % 10, 99);
+		p[99] = '\n';
+		outbuf_commit(ob, p + 100);
+	}
+}
+
+/* Every line the reader got is whole, in order, and one of ours. */
+static int whole_lines(const char *s, size_t n)
+{
+	size_t i;
+
+	assert_int_equal(n % 100, 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(s[i], i % 100 == 99 ? '\n' : s[i - i % 100]);
+	return n / 100;
+}
+
+/*
+ * The fd takes 4096 bytes of 10000: 40 lines and most of the 41st. That
+ * line's end waits for the next flush; the 59 lines after it are dropped,
+ * counted.
+ */
+static void test_full_pipe_drops_whole_lines(void **state)
+{
+	static char got[20000];
+	struct pipe_pair pp;
+	struct outbuf ob;
+	size_t n;
+
+	open_small_pipe(&pp);
+	assert_int_equal(outbuf_init(&ob, pp.wr, 16384), 0);
+	set_script(NULL, 0);
+	append_lines(&ob, 0, 100);
+	assert_int_equal(outbuf_flush(&ob), 0);
+	assert_int_equal(ob.dropped_lines, 59);
+	assert_int_equal(ob.dropped, 5900);
+	assert_int_equal(ob.len, 4);
+	n = drain(&pp, got, sizeof(got));
+	assert_int_equal(n, 4096);
+	/* The next batch starts with the torn line's end. */
+	append_lines(&ob, 100, 2);
+	assert_int_equal(outbuf_flush(&ob), 0);
+	n += drain(&pp, got + n, sizeof(got) - n);
+	assert_int_equal(whole_lines(got, n), 43);
+	assert_int_equal(got[41 * 100], '0');	/* line 100 */
+	assert_int_equal(ob.dropped_lines, 59);
+	outbuf_free(&ob);
+	close_pipe(&pp);
+}
+
+/* Mid-batch flushes drop whole lines too, and the batch goes on. */
+static void test_full_pipe_mid_batch(void **state)
+{
+	static char got[300000];
+	struct pipe_pair pp;
+	struct outbuf ob;
+	size_t n;
+
+	open_small_pipe(&pp);
+	assert_int_equal(outbuf_init(&ob, pp.wr, OUTBUF_MIN_SIZE), 0);
+	set_script(NULL, 0);
+	append_lines(&ob, 0, 1000);
+	assert_int_equal(outbuf_flush(&ob), 0);
+	assert_true(ob.dropped_lines >= 1000 - 41);
+	outbuf_discard(&ob);
+	n = drain(&pp, got, sizeof(got));
+	/* Whole lines, and the start of one whose end went with discard. */
+	assert_int_equal(whole_lines(got, n - n % 100) + (n % 100 != 0) + ob.dropped_lines,
+			 1000);
+	outbuf_free(&ob);
+	close_pipe(&pp);
+}
+
+static void *read_later(void *arg)
+{
+	struct pipe_pair *pp = arg;
+	struct timespec ts = { 0, 50 * 1000000 };
+	static char got[20000];
+	size_t n = 0;
+	ssize_t r;
+
+	nanosleep(&ts, NULL);
+	fcntl(pp->rd, F_SETFL, 0);
+	while (n < 10000 && (r = read(pp->rd, got + n, sizeof(got) - n)) > 0)
+		n += r;
+	return (void *)n;
+}
+
+/* A slow reader within the batch's wait: nothing is dropped. */
+static void test_waits_for_reader(void **state)
+{
+	struct pipe_pair pp;
+	struct outbuf ob;
+	pthread_t reader;
+	void *n;
+
+	open_small_pipe(&pp);
+	assert_int_equal(outbuf_init(&ob, pp.wr, 16384), 0);
+	outbuf_set_wait(&ob, 5000, NULL);
+	set_script(NULL, 0);
+	append_lines(&ob, 0, 100);
+	assert_int_equal(pthread_create(&reader, NULL, read_later, &pp), 0);
+	assert_int_equal(outbuf_flush(&ob), 0);
+	assert_int_equal(pthread_join(reader, &n), 0);
+	assert_int_equal((size_t)n, 10000);
+	assert_int_equal(ob.dropped_lines, 0);
+	assert_int_equal(ob.wait_left_ms, 5000);	/* renewed for the next batch */
+	outbuf_free(&ob);
+	close_pipe(&pp);
+}
+
+/* The wait is bounded, and a set cancel flag ends it at once. */
+static void test_wait_bounded_and_cancelled(void **state)
+{
+	static volatile sig_atomic_t cancel;
+	struct timespec t0, t1;
+	struct pipe_pair pp;
+	struct outbuf ob;
+	long ms;
+
+	open_small_pipe(&pp);
+	assert_int_equal(outbuf_init(&ob, pp.wr, 16384), 0);
+	set_script(NULL, 0);
+	outbuf_set_wait(&ob, 60, &cancel);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	append_lines(&ob, 0, 100);
+	assert_int_equal(outbuf_flush(&ob), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms >= 50 && ms < 1000);
+	assert_int_equal(ob.dropped_lines, 59);
+	cancel = 1;
+	outbuf_set_wait(&ob, 60000, &cancel);
+	append_lines(&ob, 0, 10);
+	assert_int_equal(outbuf_flush(&ob), 0);
+	assert_int_equal(ob.dropped_lines, 59 + 10);
+	outbuf_free(&ob);
+	close_pipe(&pp);
+}
+
+/* Lines dropped on an error are counted, the torn one too. */
+static void test_error_counts_lines(void **state)
+{
+	static const int script[] = { 150, -ENOSPC };
+	struct pipe_pair pp;
+	struct outbuf ob;
+
+	open_pipe(&pp);
+	assert_int_equal(outbuf_init(&ob, pp.wr, 16384), 0);
+	set_script(script, 2);
+	append_lines(&ob, 0, 5);
+	assert_int_equal(outbuf_flush(&ob), -ENOSPC);
+	assert_int_equal(ob.dropped, 350);
+	assert_int_equal(ob.dropped_lines, 4);
+	assert_int_equal(ob.len, 0);
+	outbuf_free(&ob);
+	close_pipe(&pp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +460,11 @@ int main(void)
 		cmocka_unit_test(test_full_buffer_mid_batch),
 		cmocka_unit_test(test_error_mid_batch),
 		cmocka_unit_test(test_append_bigger_than_buffer),
+		cmocka_unit_test(test_full_pipe_drops_whole_lines),
+		cmocka_unit_test(test_full_pipe_mid_batch),
+		cmocka_unit_test(test_waits_for_reader),
+		cmocka_unit_test(test_wait_bounded_and_cancelled),
+		cmocka_unit_test(test_error_counts_lines),
 	};
 
 	return cmocka_run_group_tests_name("outbuf", tests, NULL, NULL);

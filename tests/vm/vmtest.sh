@@ -4,11 +4,15 @@
 # vmtest.sh: the live suite for every backend on Debian's stock kernel, which
 # has the kprobes and fentry this host's kernel lacks.  One guest boot runs
 # tests/live/run.sh --backend B [--transport T] for each B[:T] of
-# VMTEST_BACKENDS, all of them even when one fails, then sums up with
-# "vmtest: B[:T] PASS|FAIL" lines. Each transport runs under two forms.
+# VMTEST_BACKENDS, and tests/hostile/run.sh --backend B --only signals,losses
+# for each hostile:B, all of them even when one fails, then sums up with
+# "vmtest: RUN PASS|FAIL" lines. Each transport runs under two forms.
 #
-#   VMTEST_BACKENDS         the runs ("kprobe:perf fentry tp_btf:perf tracepoint auto")
+#   VMTEST_BACKENDS         the runs ("kprobe:perf fentry tp_btf:perf tracepoint auto
+#                           hostile:kprobe hostile:fentry")
 #   VMTEST_BACKEND_TIMEOUT  seconds for one backend's run (900: 500 to 600 under TCG)
+#   VMTEST_HOSTILE_TIMEOUT  seconds for one hostile:B run (420: a tcptrace
+#                           starts and stops a dozen times, seconds each)
 #   VMTEST_STORM_SCALE      the live suite's LIVE_STORM_SCALE in the guest (0.02:
 #                           under TCG the guest is some 20 times slower)
 #   VMTEST_BURST_N          the live suite's LIVE_BURST_N in the guest (5000)
@@ -16,8 +20,9 @@
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-BACKENDS=${VMTEST_BACKENDS:-kprobe:perf fentry tp_btf:perf tracepoint auto}
+BACKENDS=${VMTEST_BACKENDS:-kprobe:perf fentry tp_btf:perf tracepoint auto hostile:kprobe hostile:fentry}
 PER=${VMTEST_BACKEND_TIMEOUT:-900}
+HOSTILE_PER=${VMTEST_HOSTILE_TIMEOUT:-420}
 STORM_SCALE=${VMTEST_STORM_SCALE:-0.02}
 BURST_N=${VMTEST_BURST_N:-5000}
 LOG=
@@ -29,12 +34,14 @@ die()
 }
 
 # Runs in the guest (host's / read-only, /tmp a tmpfs) as: sh -c GUEST
-# vmtest PER STORM_SCALE BURST_N BACKEND...  A hung backend is cut by its
-# own timeout (which kills its whole process group), so the others still run.
+# vmtest PER HOSTILE_PER STORM_SCALE BURST_N BACKEND...  A hung backend is
+# cut by its own timeout (which kills its whole process group), so the
+# others still run.
 GUEST='
 per=$1
-export LIVE_STORM_SCALE=$2 LIVE_BURST_N=$3
-shift 3
+hostile_per=$2
+export LIVE_STORM_SCALE=$3 LIVE_BURST_N=$4
+shift 4
 for b do
 	echo "vmtest: --- backend $b ---"
 	start=$(date +%s)
@@ -42,8 +49,21 @@ for b do
 	expect=
 	[ "$b" = auto ] && expect="--expect-backend fentry"
 	transport=
-	case $b in *:*) transport="--transport ${b#*:}" ;; esac
-	timeout -k 5 "$per" tests/live/run.sh --backend "${b%%:*}" $transport $expect
+	case $b in
+	hostile:*)
+		# The emulated guest makes connections some fifty times
+		# slower, and detaching a form takes 1-2 s there: fewer
+		# connections, and a bound that says "does not hang" (the host
+		# run checks 1 s).
+		HOSTILE_CONNS=300 HOSTILE_FLOOD=1000 HOSTILE_EXIT_MS=10000 \
+			timeout -k 5 "$hostile_per" tests/hostile/run.sh \
+			--backend "${b#hostile:}" --only signals,losses
+		;;
+	*)
+		case $b in *:*) transport="--transport ${b#*:}" ;; esac
+		timeout -k 5 "$per" tests/live/run.sh --backend "${b%%:*}" $transport $expect
+		;;
+	esac
 	rc=$?
 	secs=$(($(date +%s) - start))
 	case $rc in
@@ -63,6 +83,12 @@ check_inputs()
 	[ -x build/tests/tcpstorm ] && [ -f build/tests/deny_connect.bpf.o ] ||
 		die "build/tests/tcpstorm or deny_connect.bpf.o is missing: run make build/tests/tcpstorm build/tests/deny_connect.bpf.o"
 	[ -x tests/live/run.sh ] || die "tests/live/run.sh is missing"
+	case " $BACKENDS " in
+	*" hostile:"*)
+		[ -x build/bench/connrate ] && [ -x build/tests/commconn ] ||
+			die "build/bench/connrate or build/tests/commconn is missing: run make build/bench/connrate build/tests/commconn"
+		;;
+	esac
 }
 
 # The summary, one line a backend, from the guest's lines in the log $1.
@@ -75,15 +101,29 @@ summary()
 	done
 }
 
+# Seconds for one boot running the runs $@: each one's budget, and a
+# minute for the boot.
+guest_budget()
+{
+	total=60
+	for b do
+		case $b in
+		hostile:*) total=$((total + HOSTILE_PER + 10)) ;;
+		*) total=$((total + PER + 10)) ;;
+		esac
+	done
+	echo "$total"
+}
+
 # One guest boot for the backends $@, its console appended to $LOG.
 run_guest()
 {
-	# Every backend's budget plus a minute for the boot. Through tee to find
-	# the results; sh has no pipefail, so vm-run's status goes by file.
+	# Through tee to find the results; sh has no pipefail, so vm-run's
+	# status goes by file.
 	{
 		st=0
-		tests/vm/vm-run.sh --timeout $(($# * (PER + 10) + 60)) -- \
-			sh -c "$GUEST" vmtest "$PER" "$STORM_SCALE" "$BURST_N" "$@" || st=$?
+		tests/vm/vm-run.sh --timeout "$(guest_budget "$@")" -- \
+			sh -c "$GUEST" vmtest "$PER" "$HOSTILE_PER" "$STORM_SCALE" "$BURST_N" "$@" || st=$?
 		echo $st >"$LOG.st"
 	} | tee -a "$LOG"
 	st=$(cat "$LOG.st")
@@ -117,7 +157,7 @@ main()
 	if grep -q 'did not run' "$LOG.sum"; then
 		die "the guest run failed (vm-run status $st)"
 	elif grep -q ' FAIL' "$LOG.sum"; then
-		die "FAIL; one backend alone: tests/vm/vm-run.sh -- tests/live/run.sh --backend NAME"
+		die "FAIL; one backend alone: tests/vm/vm-run.sh -- tests/live/run.sh --backend NAME (or tests/hostile/run.sh --backend NAME --only signals,losses)"
 	elif [ "$st" != 0 ]; then
 		die "the guest run failed (vm-run status $st)"
 	fi

@@ -1,0 +1,970 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# The live checks of the container layer, sourced by run.sh (its
+# pass/fail/skip, start_tracer/stop_tracer, $TMP, BG_PIDS) after flags.sh
+# (cgexec_in). In every form:
+#
+#   ct-fields     cgroups named exactly as docker, containerd, CRI-O, podman,
+#                 systemd-nspawn and LXC name theirs (systemd and cgroupfs
+#                 drivers, the three QoS classes), a busybox nc server and a
+#                 client in each: container.id, container.runtime,
+#                 k8s.pod_uid, k8s.qos, cgroup.id and cgroup.path on the
+#                 connect, accept and close events; all "" for a host service
+#                 and for podman's conmon
+#   ct-container  --container PREFIX: a server already there, a client and a
+#                 sub-cgroup made after tcptrace started; not another
+#                 container with a shorter common prefix
+#   ct-cgroup-relative  --cgroup kubepods.slice: that subtree only
+#
+# In the auto run only (the same in every form):
+#
+#   ct-table      the CONTAINER column (-C, --fields ...,container.id)
+#   ct-container-multi  --container twice, one a machine's name
+#   ct-container-ambiguous, -unknown, ct-cgroup-unknown: exit 1 or 2, one line
+#   ct-cgroup-path, ct-cgroup-absolute  --cgroup /kubepods/besteffort,
+#                 --cgroup <cgroup2 mount>/kubepods
+#   ct-runc       one real container: runc, a busybox rootfs, its own netns,
+#                 cgroupsPath /docker/<id> (cgroupfs driver), a server in it
+#                 and a client run by `runc exec`, traced with --container
+#   ct-manifest   deploy/daemonset.yaml through kubectl, offline
+#   ct-daemonset  the DaemonSet's container run by runc from a config.json
+#                 made from that manifest (tests/live/daemonset-runc.jq): the
+#                 image's rootfs, its namespaces, capabilities, mounts, args
+#                 and memory limit only; it traces a connection in another
+#                 container, with the node name; SIGTERM ends it with 0;
+#                 without CAP_BPF it exits non-zero at once
+#
+# Every cgroup made here is removed (after its processes are gone), also
+# when the run is interrupted.
+
+CT_ROOT=		# the cgroup2 mount
+CT_MOUNTED=		# the mount point if we mounted it
+CT_CGROUPS=		# directories we made, in order (removed in reverse)
+CT_RUNC_ROOT=		# runc's state directory (ours alone)
+CT_RUNC_IDS=		# runc containers to delete (and the cgroups runc made)
+CT_DS_PID=		# the `runc run` of the DaemonSet's container
+CT_DS_BUNDLE=		# its bundle,
+CT_DS_NAME=		# runc's name for it,
+CT_DS_CG=		# its cgroupsPath
+CT_DEPLOY=		# deploy/ of the tree under test
+
+# ---- ids, cgroups ----
+
+ct_hex() {
+	od -An -N"$((($1 + 1) / 2))" -tx1 /dev/urandom | tr -d ' \n' | cut -c "1-$1"
+}
+
+# A pod uid: 8-4-4-4-12 hex.
+ct_uuid() {
+	local h
+
+	h=$(ct_hex 32)
+	echo "${h:0:8}-${h:8:4}-${h:12:4}-${h:16:4}-${h:20:12}"
+}
+
+# The cgroup2 mount: the first one, as tcptrace takes it; else one of our own.
+ct_cgroup2() {
+	local d
+
+	d=$(ct_hierarchies '^cgroup2$' | head -n 1)
+	if [ -n "$d" ] && [ "$(stat -f -c %T "$d" 2>/dev/null)" = cgroup2fs ]; then
+		echo "$d"
+		return 0
+	fi
+	d=$TMP/ct-cgroup2
+	mkdir -p "$d" && mount -t cgroup2 none "$d" 2>/dev/null || return 1
+	CT_MOUNTED=$d
+	echo "$d"
+}
+
+# mkdir -p under the cgroup2 mount, each directory made remembered.
+ct_mkcg() {
+	local rel=$1 part dir=$CT_ROOT
+
+	for part in ${rel//\// }; do
+		dir=$dir/$part
+		[ -d "$dir" ] && continue
+		mkdir "$dir" || return 1
+		CT_CGROUPS="$CT_CGROUPS $dir"
+	done
+}
+
+# Until no process is left in cgroup $1 (bounded): then rmdir works.
+ct_drain() {
+	for _ in $(seq 100); do
+		[ -s "$1/cgroup.procs" ] || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Deepest first. A directory that will not go is named, not fatal.
+ct_rm_cgroups() {
+	local list=$1 d out=
+
+	for d in $list; do
+		out="$d $out"
+	done
+	for d in $out; do
+		[ -d "$d" ] || continue
+		ct_drain "$d"
+		rmdir "$d" 2>/dev/null || echo "# note: could not remove cgroup $d"
+	done
+}
+
+ct_cleanup() {
+	local id pid
+
+	for pid in $BG_PIDS $CT_DS_PID; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	BG_PIDS=
+	for id in $CT_RUNC_IDS; do
+		ct_runc_remove "$id"
+	done
+	ct_rm_cgroups "$CT_CGROUPS"
+	CT_CGROUPS=
+	if [ -n "$CT_MOUNTED" ]; then
+		umount "$CT_MOUNTED" 2>/dev/null
+		CT_MOUNTED=
+	fi
+}
+
+# ---- the cases ----
+
+# ct_case NAME REL RUNTIME ID POD_UID QOS: a cgroup at REL below the
+# cgroup2 mount and what every event of a task in it must say.
+ct_case() {
+	local name=$1 rel=$2 dir=$CT_ROOT/$2
+
+	ct_mkcg "$rel" || { fail "ct: mkdir $dir"; return 1; }
+	echo "$dir" >"$TMP/ct.dir.$name"
+	jq -n -c --arg id "$4" --arg runtime "$3" --arg pod "$5" --arg qos "$6" \
+		--arg path "/$rel" --argjson cgid "$(stat -c %i "$dir")" \
+		'{id: $id, runtime: $runtime, pod_uid: $pod, qos: $qos, path: $path, cgid: $cgid}' \
+		>"$TMP/ct.want.$name"
+}
+
+ct_dir() { cat "$TMP/ct.dir.$1"; }
+
+# The cgroups every run uses, named as their runtimes name them. A and B
+# share an 8-digit prefix (the ambiguous one).
+ct_setup() {
+	local p u1 u2 u3 u4
+
+	p=$(ct_hex 8)
+	CT_A=${p}a$(ct_hex 55) CT_B=${p}b$(ct_hex 55) CT_PREFIX=$p
+	CT_C=$(ct_hex 64) CT_D=$(ct_hex 64) CT_E=$(ct_hex 64) CT_F=$(ct_hex 64) CT_G=$(ct_hex 64)
+	u1=$(ct_uuid) u2=$(ct_uuid) u3=$(ct_uuid) u4=$(ct_uuid)
+	CT_MACHINE=tctlive$$m CT_LXC1=tctlive$$l CT_LXC2=tctlive$$o
+	CT_NAMES="docker-scope docker-cgroupfs containerd-systemd crio-systemd containerd-cgroupfs
+		  cgroupfs-guaranteed podman podman-conmon nspawn lxc-payload lxc-cgroupfs host"
+	ct_case docker-scope "system.slice/docker-$CT_A.scope" docker "$CT_A" "" "" &&
+	ct_case docker-cgroupfs "docker/$CT_B" docker "$CT_B" "" "" &&
+	ct_case containerd-systemd "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${u1//-/_}.slice/cri-containerd-$CT_C.scope" \
+		containerd "$CT_C" "$u1" burstable &&
+	ct_case crio-systemd "kubepods.slice/kubepods-pod${u3//-/_}.slice/crio-$CT_D.scope" \
+		cri-o "$CT_D" "$u3" guaranteed &&
+	ct_case containerd-cgroupfs "kubepods/besteffort/pod$u2/$CT_E" containerd "$CT_E" "$u2" besteffort &&
+	ct_case cgroupfs-guaranteed "kubepods/pod$u4/$CT_G" containerd "$CT_G" "$u4" guaranteed &&
+	ct_case podman "machine.slice/libpod-$CT_F.scope" podman "$CT_F" "" "" &&
+	ct_case podman-conmon "machine.slice/libpod-conmon-$CT_F.scope" "" "" "" "" &&
+	ct_case nspawn "machine.slice/machine-$CT_MACHINE.scope" systemd-nspawn "$CT_MACHINE" "" "" &&
+	ct_case lxc-payload "lxc.payload.$CT_LXC1" lxc "$CT_LXC1" "" "" &&
+	ct_case lxc-cgroupfs "lxc/$CT_LXC2" lxc "$CT_LXC2" "" "" &&
+	ct_case host "system.slice/tcptrace-live-$$.service" "" "" "" ""
+}
+
+# ---- connections ----
+
+# Run the rest in cgroup directory $1 ("": where we are).
+ct_in() {
+	local cg=$1
+
+	shift
+	if [ -n "$cg" ]; then
+		cgexec_in "$cg" "$@"
+	else
+		"$@"
+	fi
+}
+
+CT_PORTS=" "		# the ports this suite took: never twice
+
+# A loopback port no socket uses (TIME_WAIT included), not taken before by
+# this suite, above flags.sh's range: in CT_PORT.
+ct_port() {
+	local p
+
+	for p in $(seq 41000 44999 | shuf -n 100); do
+		case $CT_PORTS in *" $p "*) continue ;; esac
+		ss -Htan "sport = :$p or dport = :$p" 2>/dev/null | grep -q . && continue
+		CT_PORTS="$CT_PORTS$p "
+		CT_PORT=$p
+		return 0
+	done
+	return 1
+}
+
+# ct_server CGROUP_DIR: a busybox nc listener for one connection on a fresh
+# port (CT_PORT), in cgroup CGROUP_DIR ("": ours), in the background; its
+# pid in CT_SERVER (the shell that moves itself into the cgroup execs nc).
+# Returns once it listens, checked to be the one listening (a port taken
+# in between by someone else: the next port).
+ct_server() {
+	local try
+
+	for try in 1 2 3 4 5; do
+		ct_port || return 1
+		if [ -n "$1" ]; then
+			sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$1" \
+				busybox nc -l -p "$CT_PORT" >/dev/null </dev/null &
+		else
+			busybox nc -l -p "$CT_PORT" >/dev/null </dev/null &
+		fi
+		CT_SERVER=$!
+		BG_PIDS="$BG_PIDS $CT_SERVER"
+		for _ in $(seq 200); do
+			ss -Htlnp "sport = :$CT_PORT" | grep -q "pid=$CT_SERVER," && return 0
+			alive "$CT_SERVER" || break
+			sleep 0.05
+		done
+		kill_held "$CT_SERVER"
+		echo "# note: port $CT_PORT: our listener did not get it (try $try)"
+	done
+	return 1
+}
+
+ct_client() {
+	ct_in "$2" bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; exec 3>&-" 2>/dev/null
+}
+
+# ct_pair SERVER_DIR CLIENT_DIR: one connection on a fresh port (CT_PORT),
+# both ends done.
+ct_pair() {
+	ct_server "$1" || return 1
+	ct_client "$CT_PORT" "$2"
+	wait_bounded "$CT_SERVER" 10
+}
+
+# ct_pair_case RUN LABEL NAME [CLIENT_NAME]: a pair in case NAME's cgroup
+# (the client in CLIENT_NAME's); the port goes to $TMP/RUN.port.LABEL.
+ct_pair_case() {
+	local run=$1 label=$2 s=$3 c=${4:-$3}
+
+	if ! ct_pair "$(ct_dir "$s")" "$(ct_dir "$c")"; then
+		fail "$run: $label: a listener on a free port"
+		return 1
+	fi
+	echo "$CT_PORT" >"$TMP/$run.port.$label"
+}
+
+# ---- judging ----
+
+# ct_judge RUN LABEL SERVER_WANT CLIENT_WANT: the events of the run on the
+# label's port, each side's against its expectation (a file of ct_case's
+# or "none": that side's events must not show).
+ct_judge() {
+	local run=$1 label=$2 port swant=null cwant=null verdict
+
+	port=$(cat "$TMP/$run.port.$label") || return
+	[ "$3" = none ] || swant=$(cat "$3")
+	[ "$4" = none ] || cwant=$(cat "$4")
+	verdict=$(jq -s -r --argjson p "$port" --argjson s "$swant" --argjson c "$cwant" '
+		def got: {id: .container.id, runtime: .container.runtime, pod_uid: .k8s.pod_uid,
+			  qos: .k8s.qos, path: .cgroup.path, cgid: .cgroup.id};
+		[.[] | select(.type != "lost") | select(.src.port == $p or .dst.port == $p)
+		 | (if .src.port == $p then "server" else "client" end) as $side
+		 | {kind: "\(.type):\($side)", want: (if $side == "server" then $s else $c end), got: got}]
+		as $ev
+		| ([if $s then "accept:server", "close:server" else empty end,
+		    if $c then "connect:client", "close:client" else empty end] | sort) as $kinds
+		| ($ev | map(.kind) | sort) as $have
+		| [$ev[] | select(.want != null and .got != .want) | . as $x
+		   | "\(.kind): " + ([$x.got | to_entries[] | select(.value != $x.want[.key])
+		   | "\(.key) \(.value | tojson), not \($x.want[.key] | tojson)"] | join(", "))] as $bad
+		| if $have == $kinds and ($bad | length) == 0 then
+			"ok " + (if $kinds == [] then "no event" else $kinds | join(" ") end)
+		  elif $have != $kinds then
+			"events \($have | join(" ")), want \($kinds | join(" "))"
+			+ (if ($bad | length) > 0 then "; " + ($bad | unique | join("; ")) else "" end)
+		  else ($bad | unique | join("; ")) end' "$TMP/$run.out" 2>&1)
+	case $verdict in
+	"ok "*) pass "$run: $label: ${verdict#ok }${5:+ ($5)}" ;;
+	*) fail "$run: $label${5:+ ($5)}: $verdict" ;;
+	esac
+}
+
+ct_want() { echo "$TMP/ct.want.$1"; }
+
+# ---- the runs ----
+
+# Every runtime's cgroup, one pair each (server and client in it), then a
+# host client to a container's server: the fields on both sides.
+ct_run_fields() {
+	local run=ct-fields name want
+
+	start_tracer "$run" || return
+	for name in $CT_NAMES; do
+		ct_pair_case "$run" "$name" "$name"
+	done
+	ct_pair_case "$run" cross docker-scope host
+	sleep 0.6
+	stop_tracer "$run"
+	for name in $CT_NAMES; do
+		want=$(jq -r '"\(.runtime) \(.id[0:12]) \(.pod_uid) \(.qos)" | gsub("  +"; " ") | gsub("^ | $"; "")' "$(ct_want "$name")")
+		ct_judge "$run" "$name" "$(ct_want "$name")" "$(ct_want "$name")" "${want:-host: all \"\"}"
+	done
+	ct_judge "$run" cross "$(ct_want docker-scope)" "$(ct_want host)" \
+		"server in docker $CT_A, client on the host"
+	if jq -s -e 'map(select(.type != "lost")) | length > 0 and
+		all(.[]; (.container // {} | keys) == ["id", "runtime"] and (.k8s // {} | keys) == ["pod_uid", "qos"]
+			and (.cgroup.id | type) == "number" and (.cgroup.path | type) == "string")' \
+		"$TMP/$run.out" >/dev/null; then
+		pass "$run: every event has container.{id,runtime}, k8s.{pod_uid,qos}, cgroup.{id,path}"
+	else
+		fail "$run: every event has container.{id,runtime}, k8s.{pod_uid,qos}, cgroup.{id,path}"
+	fi
+}
+
+# The table's CONTAINER column: header, a container's short id, "-" or
+# nothing recognisable for the host.
+ct_table_case() {
+	local run=$1 port_c port_h out=$TMP/$1.table col row_c row_h
+
+	shift
+	env --default-signal=INT,TERM "$TCPTRACE" --backend "$BACKEND" \
+		${TRANSPORT:+--transport "$TRANSPORT"} "$@" >"$out" 2>"$TMP/$run.err" &
+	TRACER_PID=$!
+	until grep -qsxF "$READY_LINE" "$TMP/$run.err" || ! alive "$TRACER_PID"; do sleep 0.1; done
+	if ! alive "$TRACER_PID"; then
+		wait "$TRACER_PID"
+		fail "$run: tcptrace $* exited with $? before ready; stderr:"
+		detail "$TMP/$run.err"
+		TRACER_PID=
+		return
+	fi
+	ct_pair "$(ct_dir docker-scope)" "$(ct_dir docker-scope)"
+	port_c=$CT_PORT
+	ct_pair "$(ct_dir host)" "$(ct_dir host)"
+	port_h=$CT_PORT
+	sleep 0.6
+	kill -INT "$TRACER_PID"
+	wait_bounded "$TRACER_PID" 10
+	TRACER_PID=
+	col=$(head -n 1 "$out" | awk '{ for (i = 1; i <= NF; i++) if ($i == "CONTAINER") print i }')
+	if [ -z "$col" ]; then
+		fail "$run: $*: a CONTAINER column (header: $(head -n 1 "$out"))"
+		return
+	fi
+	pass "$run: $*: the header has CONTAINER (column $col): $(head -n 1 "$out")"
+	row_c=$(grep -F ":$port_c" "$out" | awk -v c="$col" '{ print $c }' | sort -u | tr '\n' ' ')
+	row_h=$(grep -F ":$port_h" "$out" | awk -v c="$col" '{ print $c }' | sort -u | tr '\n' ' ')
+	if [ "$row_c" = "${CT_A:0:12} " ]; then
+		pass "$run: $*: a docker container's rows show ${CT_A:0:12}"
+	else
+		fail "$run: $*: a docker container's rows show ${CT_A:0:12} (got: '$row_c'):"
+		detail "$out"
+	fi
+	if [ "$row_h" = " " ] || [ "$row_h" = "- " ]; then
+		pass "$run: $*: a host process's rows show no id ('${row_h% }')"
+	else
+		fail "$run: $*: a host process's rows show no id (got: '$row_h')"
+	fi
+}
+
+ct_run_table() {
+	ct_table_case ct-table -C
+	ct_table_case ct-table-fields --fields type,src.addr,dst.addr,container.id
+}
+
+# --container A's 12-digit prefix: a server of A's started before tcptrace,
+# a client started after it, a sub-cgroup of A made after it; nothing from
+# B (A's 8-digit prefix), a containerd container, the host.
+ct_run_container_prefix() {
+	local run=ct-container port sub pre
+
+	ct_server "$(ct_dir docker-scope)" || { fail "$run: a server in A"; return; }
+	pre=$CT_SERVER port=$CT_PORT
+	echo "$port" >"$TMP/$run.port.before"
+	start_tracer "$run" --container "${CT_A:0:12}" || return
+	ct_client "$port" "$(ct_dir docker-scope)"
+	wait_bounded "$pre" 10
+	sub=system.slice/docker-$CT_A.scope/tcptrace-sub
+	ct_mkcg "$sub" && echo "$CT_ROOT/$sub" >"$TMP/ct.dir.sub"
+	jq -c --arg path "/$sub" --argjson cgid "$(stat -c %i "$CT_ROOT/$sub")" \
+		'.path = $path | .cgid = $cgid' "$(ct_want docker-scope)" >"$(ct_want sub)"
+	ct_pair_case "$run" sub sub
+	ct_pair_case "$run" B docker-cgroupfs
+	ct_pair_case "$run" C containerd-systemd
+	ct_pair_case "$run" host host
+	sleep 0.6
+	stop_tracer "$run"
+	ct_judge "$run" before "$(ct_want docker-scope)" "$(ct_want docker-scope)" \
+		"server in A since before tcptrace, client after"
+	ct_judge "$run" sub "$(ct_want sub)" "$(ct_want sub)" "a cgroup made in A after tcptrace started"
+	ct_judge "$run" B none none "docker $CT_B: same 8-digit prefix"
+	ct_judge "$run" C none none "containerd"
+	ct_judge "$run" host none none "host"
+}
+
+# Repeatable, and a name: --container MACHINE --container C-prefix.
+ct_run_container_multi() {
+	local run=ct-container-multi
+
+	start_tracer "$run" --container "$CT_MACHINE" --container "${CT_C:0:16}" || return
+	ct_pair_case "$run" nspawn nspawn
+	ct_pair_case "$run" C containerd-systemd
+	ct_pair_case "$run" lxc lxc-payload
+	ct_pair_case "$run" A docker-scope
+	sleep 0.6
+	stop_tracer "$run"
+	ct_judge "$run" nspawn "$(ct_want nspawn)" "$(ct_want nspawn)" "--container $CT_MACHINE"
+	ct_judge "$run" C "$(ct_want containerd-systemd)" "$(ct_want containerd-systemd)" "--container ${CT_C:0:16}"
+	ct_judge "$run" lxc none none "lxc"
+	ct_judge "$run" A none none "docker"
+}
+
+# ct_refused RUN WHAT ARGS...: tcptrace must exit at once, 1 or 2, one line
+# on stderr naming the value (the last argument), nothing on stdout.
+ct_refused() {
+	local run=$1 what=$2 pid lines value
+
+	shift 2
+	value=${*: -1}
+	env --default-signal=INT,TERM "$TCPTRACE" --json --backend "$BACKEND" \
+		${TRANSPORT:+--transport "$TRANSPORT"} "$@" >"$TMP/$run.out" 2>"$TMP/$run.err" &
+	pid=$!
+	TRACER_PID=$pid
+	if ! wait_bounded "$pid" 20; then
+		TRACER_PID=
+		fail "$run: $* ($what) exits by itself (it kept running)"
+		return
+	fi
+	TRACER_PID=
+	lines=$(grep -c '' "$TMP/$run.err")
+	if { [ "$WAIT_RC" = 2 ] || [ "$WAIT_RC" = 1 ]; } && [ "$lines" = 1 ] && [ ! -s "$TMP/$run.out" ] &&
+	   grep -qF -- "$value" "$TMP/$run.err"; then
+		pass "$run: $* ($what): exit $WAIT_RC, one line: $(cat "$TMP/$run.err")"
+	else
+		fail "$run: $* ($what): exit 1 or 2, one line on stderr naming $value, nothing on stdout (got exit $WAIT_RC, $lines lines):"
+		detail "$TMP/$run.err" "$TMP/$run.out"
+	fi
+}
+
+ct_run_container_bad() {
+	ct_refused ct-container-ambiguous "prefix of $CT_A and $CT_B" --container "$CT_PREFIX"
+	ct_refused ct-container-unknown "no such container" --container "$(ct_hex 12)"
+	ct_refused ct-cgroup-unknown "no such cgroup" --cgroup "tcptrace-live-$$-none"
+}
+
+# --cgroup relative to the cgroup2 mount: that subtree only.
+ct_run_cgroup_relative() {
+	local run=ct-cgroup-relative
+
+	start_tracer "$run" --cgroup kubepods.slice || return
+	ct_pair_case "$run" C containerd-systemd
+	ct_pair_case "$run" D crio-systemd
+	ct_pair_case "$run" E containerd-cgroupfs
+	ct_pair_case "$run" A docker-scope
+	sleep 0.6
+	stop_tracer "$run"
+	ct_judge "$run" C "$(ct_want containerd-systemd)" "$(ct_want containerd-systemd)" "burstable pod"
+	ct_judge "$run" D "$(ct_want crio-systemd)" "$(ct_want crio-systemd)" "guaranteed pod"
+	ct_judge "$run" E none none "cgroupfs pod: kubepods/, not kubepods.slice/"
+	ct_judge "$run" A none none "docker"
+}
+
+# --cgroup as cgroup.path shows it, and absolute.
+ct_run_cgroup_forms() {
+	local run=ct-cgroup-path
+
+	start_tracer "$run" --cgroup /kubepods/besteffort || return
+	ct_pair_case "$run" E containerd-cgroupfs
+	ct_pair_case "$run" G cgroupfs-guaranteed
+	ct_pair_case "$run" C containerd-systemd
+	sleep 0.6
+	stop_tracer "$run"
+	ct_judge "$run" E "$(ct_want containerd-cgroupfs)" "$(ct_want containerd-cgroupfs)" "besteffort pod"
+	ct_judge "$run" G none none "guaranteed pod: kubepods/pod*, not kubepods/besteffort/"
+	ct_judge "$run" C none none "kubepods.slice"
+
+	run=ct-cgroup-absolute
+	start_tracer "$run" --cgroup "$CT_ROOT/kubepods" || return
+	ct_pair_case "$run" E containerd-cgroupfs
+	ct_pair_case "$run" G cgroupfs-guaranteed
+	ct_pair_case "$run" D crio-systemd
+	sleep 0.6
+	stop_tracer "$run"
+	ct_judge "$run" E "$(ct_want containerd-cgroupfs)" "$(ct_want containerd-cgroupfs)" "besteffort pod"
+	ct_judge "$run" G "$(ct_want cgroupfs-guaranteed)" "$(ct_want cgroupfs-guaranteed)" "guaranteed pod"
+	ct_judge "$run" D none none "kubepods.slice"
+}
+
+# ---- runc ----
+
+# The busybox rootfs: build/containers/busybox once (never committed); a
+# copy in $TMP where build/ is read-only (the QEMU guest).
+ct_busybox_rootfs() {
+	local dir=$ROOT/build/containers/busybox a
+
+	if [ ! -x "$dir/bin/nc" ] || [ /bin/busybox -nt "$dir/bin/busybox" ]; then
+		if ! mkdir -p "$dir.new" 2>/dev/null; then
+			dir=$TMP/busybox-rootfs
+			mkdir -p "$dir.new" || return 1
+		fi
+		rm -rf "$dir.new"
+		mkdir -p "$dir.new/bin" "$dir.new/proc" "$dir.new/dev" "$dir.new/sys" "$dir.new/tmp" \
+			"$dir.new/etc" || return 1
+		cp /bin/busybox "$dir.new/bin/busybox" || return 1
+		for a in $(/bin/busybox --list); do
+			[ "$a" = busybox ] || ln -s busybox "$dir.new/bin/$a"
+		done
+		rm -rf "$dir"
+		mv "$dir.new" "$dir" || return 1
+	fi
+	echo "$dir"
+}
+
+# The mount points of the cgroup hierarchies, in mount order: of type $1
+# (cgroup2, cgroup), or of both (v1 controllers and v2).
+ct_hierarchies() {
+	awk -v want="${1:-^cgroup2?$}" '{
+		for (i = 7; i < NF; i++)
+			if ($i == "-") { if ($(i + 1) ~ want) print $5; break }
+	}' /proc/self/mountinfo
+}
+
+# ct_runc_track NAME CGROUPS_PATH: before runc makes container NAME in
+# cgroup CGROUPS_PATH (cgroupfs driver: that path in every hierarchy),
+# remember it and the directories that do not exist yet, to remove.
+ct_runc_track() {
+	local name=$1 rel=${2#/} h part dir
+
+	CT_RUNC_IDS="$CT_RUNC_IDS $name"
+	: >"$TMP/runc-dirs.$name"
+	for h in $(ct_hierarchies); do
+		dir=$h
+		for part in ${rel//\// }; do
+			dir=$dir/$part
+			[ -d "$dir" ] || echo "$dir" >>"$TMP/runc-dirs.$name"
+		done
+	done
+}
+
+# Kill and delete runc container $1, then the cgroup directories made for it.
+ct_runc_remove() {
+	local name=$1 id
+
+	ct_runc kill "$name" KILL 2>/dev/null
+	ct_runc delete --force "$name" 2>/dev/null
+	[ -f "$TMP/runc-dirs.$name" ] && ct_rm_cgroups "$(cat "$TMP/runc-dirs.$name")"
+	rm -f "$TMP/runc-dirs.$name"
+	CT_RUNC_IDS=$(for id in $CT_RUNC_IDS; do [ "$id" = "$name" ] || printf '%s ' "$id"; done)
+}
+
+# runc with our own state directory.
+ct_runc() {
+	runc --root "$CT_RUNC_ROOT" "$@"
+}
+
+# Wait (bounded) until runc container $1 is stopped or gone.
+ct_runc_wait_stopped() {
+	local st
+
+	for _ in $(seq 200); do
+		st=$(ct_runc state "$1" 2>/dev/null | jq -r .status 2>/dev/null)
+		[ "$st" = stopped ] || [ -z "$st" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# The config.json of a busybox container: own pid, mount, uts, ipc and
+# network namespaces (lo brought up inside), no user namespace and no
+# rlimits (both refused here), cgroupsPath $3 with the cgroupfs driver.
+ct_busybox_config() {
+	local rootfs=$1 script=$2 cgpath=$3
+
+	jq -n --arg rootfs "$rootfs" --arg script "$script" --arg cg "$cgpath" '
+	["CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_KILL"] as $caps
+	| {ociVersion: "1.0.2",
+	   process: {terminal: false, user: {uid: 0, gid: 0}, cwd: "/",
+		     args: ["sh", "-c", $script], env: ["PATH=/bin"],
+		     capabilities: {bounding: $caps, effective: $caps, permitted: $caps},
+		     noNewPrivileges: true},
+	   root: {path: $rootfs, readonly: true},
+	   hostname: "tct-busybox",
+	   mounts: [
+	     {destination: "/proc", type: "proc", source: "proc"},
+	     {destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+	     {destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777"]},
+	     {destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]}],
+	   linux: {namespaces: [{type: "pid"}, {type: "network"}, {type: "ipc"}, {type: "uts"}, {type: "mount"}],
+		   cgroupsPath: $cg,
+		   maskedPaths: ["/proc/kcore", "/proc/keys", "/sys/firmware"],
+		   readonlyPaths: ["/proc/sys", "/proc/sysrq-trigger"]}}'
+}
+
+# One real container: `runc create` (its cgroup /docker/<id> exists), then
+# tcptrace --container <prefix>, then `runc start` (a server: busybox nc on
+# 8080 of the container's own loopback) and `runc exec` (the client). Every
+# event of it carries its cgroup; a host pair does not show.
+ct_run_runc() {
+	local run=ct-runc rootfs id name bundle cgdir port pid netns want
+
+	if ! command -v runc >/dev/null; then
+		skip "$run: needs runc"
+		return
+	fi
+	if ! rootfs=$(ct_busybox_rootfs); then
+		fail "$run: a busybox rootfs"
+		return
+	fi
+	id=$(ct_hex 64) name=tcptrace-live-$$-runc bundle=$TMP/$run
+	mkdir -p "$bundle"
+	# The server waits for the client to be done: when a PID namespace's
+	# init exits, the kernel kills the rest of it.
+	# shellcheck disable=SC2016 # the container's sh expands it
+	ct_busybox_config "$rootfs" 'ip link set lo up && nc -l -p 8080 </dev/null >/dev/null
+		for i in $(seq 200); do [ -e /tmp/done ] && exit 0; sleep 0.05; done; exit 1' \
+		"/docker/$id" >"$bundle/config.json"
+	ct_runc_track "$name" "/docker/$id"
+	if ! ct_runc create --bundle "$bundle" "$name" </dev/null >"$TMP/$run.runc" 2>&1; then
+		# The one case a guest may not run: say why.
+		skip "$run: runc create failed here: $(tail -n 1 "$TMP/$run.runc")"
+		ct_runc_remove "$name"
+		return
+	fi
+	pid=$(ct_runc state "$name" | jq -r .pid)
+	cgdir=$CT_ROOT/docker/$id
+	if [ "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" = "/docker/$id" ]; then
+		pass "$run: runc put the container in cgroup /docker/$id (cgroupfs driver)"
+	else
+		fail "$run: runc put the container in cgroup /docker/$id (got: $(tr '\n' ' ' <"/proc/$pid/cgroup"))"
+	fi
+	netns=$(stat -L -c %i "/proc/$pid/ns/net")
+	jq -n -c --arg id "$id" --arg path "/docker/$id" --argjson cgid "$(stat -c %i "$cgdir")" \
+		'{id: $id, runtime: "docker", pod_uid: "", qos: "", path: $path, cgid: $cgid}' >"$(ct_want runc)"
+	start_tracer "$run" --container "${id:0:12}" || { ct_runc_remove "$name"; return; }
+	ct_runc start "$name" >>"$TMP/$run.runc" 2>&1 || fail "$run: runc start"
+	# shellcheck disable=SC2016 # the container's sh expands it
+	if ct_runc exec "$name" sh -c \
+		'for i in $(seq 100); do netstat -ltn | grep -q ":8080 " && break; sleep 0.05; done
+		 echo hello | nc 127.0.0.1 8080; st=$?; touch /tmp/done; exit $st' \
+		</dev/null >>"$TMP/$run.runc" 2>&1; then
+		pass "$run: runc exec: a client in the container connected to its server"
+	else
+		fail "$run: runc exec: a client in the container connected to its server:"
+		detail "$TMP/$run.runc"
+	fi
+	ct_runc_wait_stopped "$name" || fail "$run: the container ends after its one connection"
+	ct_pair_case "$run" host host
+	sleep 0.6
+	stop_tracer "$run"
+	ct_runc_remove "$name"
+	echo 8080 >"$TMP/$run.port.container"
+	ct_judge "$run" container "$(ct_want runc)" "$(ct_want runc)" "runc, --container ${id:0:12}"
+	ct_judge "$run" host none none "host"
+	want=$(jq -s -c --argjson n "$netns" '[.[] | select(.type != "lost") | select(.netns_id != $n)] | length' "$TMP/$run.out")
+	if [ "$want" = 0 ] && [ -s "$TMP/$run.out" ]; then
+		pass "$run: its events are in the container's network namespace ($netns)"
+	else
+		fail "$run: its events are in the container's network namespace ($netns): $want not"
+	fi
+	ct_sample "$TMP/$run.out" 3
+}
+
+# The first $2 events of file $1, their container's fields, as "#" lines.
+ct_sample() {
+	jq -c 'select(.type != "lost") | {type, comm: .proc.comm, pid: .proc.pid, netns_id,
+		src: "\(.src.addr):\(.src.port)", dst: "\(.dst.addr):\(.dst.port)",
+		cgroup, container, k8s, node}' "$1" 2>/dev/null | head -n "$2" | sed 's/^/#   /'
+}
+
+# ---- the DaemonSet ----
+
+# The manifest, offline: kubectl reads it locally (label --local: as
+# written) and through the typed API objects (set env --local converts to
+# apps/v1 DaemonSet and back, dropping any field the API does not know):
+# every value written must survive. The typed JSON is $TMP/ds.json.
+ct_run_manifest() {
+	local run=ct-manifest yaml=$CT_DEPLOY/daemonset.yaml lost
+
+	if ! command -v kubectl >/dev/null; then
+		skip "$run: needs kubectl"
+		return 1
+	fi
+	if ! kubectl label --local -f "$yaml" -o json tcptrace-check=1 >"$TMP/ds.raw.json" 2>"$TMP/$run.err" ||
+	   ! kubectl set env --local -f "$yaml" -o json TCPTRACE_CHECK=1 >"$TMP/ds.typed.json" 2>>"$TMP/$run.err"; then
+		fail "$run: kubectl reads $yaml offline:"
+		detail "$TMP/$run.err"
+		return 1
+	fi
+	pass "$run: kubectl reads $yaml offline ($(kubectl version --client 2>/dev/null | head -n 1))"
+	lost=$(jq -n -r --slurpfile raw "$TMP/ds.raw.json" --slurpfile typed "$TMP/ds.typed.json" '
+		$raw[0] | del(.metadata.labels["tcptrace-check"]) | [paths(scalars) as $p
+		| select(($typed[0] | getpath($p)) != getpath($p)) | $p | map(tostring) | join(".")] | join(", ")')
+	if [ -z "$lost" ]; then
+		pass "$run: every field is one of apps/v1 DaemonSet's (none lost in the typed round trip)"
+	else
+		fail "$run: every field is one of apps/v1 DaemonSet's; not: $lost"
+	fi
+	jq 'del(.spec.template.spec.containers[].env[] | select(.name == "TCPTRACE_CHECK"))
+	    | del(.metadata.labels["tcptrace-check"])' "$TMP/ds.typed.json" >"$TMP/ds.json"
+	# What the runc run below relies on, stated once more as a check.
+	local f
+	while IFS= read -r f; do
+		if jq -e "$f" "$TMP/ds.json" >/dev/null 2>&1; then
+			pass "$run: $f"
+		else
+			fail "$run: $f"
+		fi
+	done <<'JQ'
+.kind == "DaemonSet" and .apiVersion == "apps/v1"
+.spec.template.spec.hostPID == true and (.spec.template.spec.hostNetwork // false) == false
+.spec.template.spec.containers | length == 1
+.spec.template.spec.containers[0].securityContext | .privileged != true and .allowPrivilegeEscalation == false and .readOnlyRootFilesystem == true and .capabilities.drop == ["ALL"]
+.spec.template.spec.containers[0].securityContext.capabilities.add | sort == ["BPF", "DAC_READ_SEARCH", "PERFMON"]
+.spec.template.spec as $p | [$p.containers[0].volumeMounts[] as $m | $m.readOnly == true and ([$p.volumes[] | select(.name == $m.name and .hostPath.path == $m.mountPath)] | length == 1)] | all
+[.spec.template.spec.volumes[].hostPath.path] | sort == ["/sys/fs/cgroup", "/sys/kernel/btf", "/sys/kernel/tracing"]
+.spec.template.spec.containers[0] | (.command + .args) as $a | ($a | index(["--json"])) != null and ($a | index(["--node", "$(NODE_NAME)"])) != null
+.spec.template.spec.containers[0].env[] | select(.name == "NODE_NAME") | .valueFrom.fieldRef.fieldPath == "spec.nodeName"
+.spec.template.spec.tolerations | any(.operator == "Exists" and (.key // "") == "" and (.effect // "") == "")
+.spec.template.spec.containers[0].resources | .requests.memory and .limits.memory and .requests.cpu
+(.spec.template.spec.containers[0].livenessProbe // .spec.template.spec.containers[0].readinessProbe) == null
+JQ
+}
+
+# The image's rootfs (make image puts it in build/image/rootfs) when its
+# binary is the one under test; else the binary alone: a FROM-scratch image
+# holds nothing else.
+ct_ds_rootfs() {
+	local dir=$TMP/ds-rootfs img=$ROOT/build/image/rootfs
+
+	mkdir -p "$dir"
+	if [ -x "$img/tcptrace" ] && cmp -s "$img/tcptrace" "$TCPTRACE"; then
+		cp -a "$img/." "$dir/" && echo "image" && return 0
+	fi
+	cp "$TCPTRACE" "$dir/tcptrace" && echo "binary"
+}
+
+# ct_ds_up RUN CONFIG: the DaemonSet's container from config.json CONFIG
+# (in bundle CT_DS_BUNDLE, as CT_DS_NAME in cgroup CT_DS_CG), until tcptrace
+# in it is ready; returns non-zero (its stderr in CT_DS_BUNDLE/err) if it
+# exits first or never gets there.
+ct_ds_up() {
+	local deadline=$((SECONDS + READY_TIMEOUT))
+
+	cp "$2" "$CT_DS_BUNDLE/config.json"
+	ct_runc_track "$CT_DS_NAME" "$CT_DS_CG"
+	# `runc run` in the foreground: its status is the container's.
+	ct_runc run --bundle "$CT_DS_BUNDLE" "$CT_DS_NAME" </dev/null \
+		>"$CT_DS_BUNDLE/out" 2>"$CT_DS_BUNDLE/err" &
+	CT_DS_PID=$!
+	while ! grep -qsxF "$READY_LINE" "$CT_DS_BUNDLE/err" && alive "$CT_DS_PID" &&
+	      [ $SECONDS -lt $deadline ]; do
+		sleep 0.1
+	done
+	grep -qsxF "$READY_LINE" "$CT_DS_BUNDLE/err"
+}
+
+# SIGTERM, as the kubelet stops a container; its status in WAIT_RC, its
+# stdout in $TMP/RUN.out; then the container and its cgroups are removed.
+ct_ds_down() {
+	ct_runc kill "$CT_DS_NAME" TERM 2>/dev/null
+	[ -n "$CT_DS_PID" ] && wait_bounded "$CT_DS_PID" 10
+	CT_DS_PID=
+	cp "$CT_DS_BUNDLE/out" "$TMP/$1.out"
+	ct_runc_remove "$CT_DS_NAME"
+}
+
+# runc's own warnings aside, what the container said on stderr.
+ct_ds_err() {
+	grep -v '^time=' "$CT_DS_BUNDLE/err"
+}
+
+ct_run_daemonset() {
+	local run=ct-daemonset rootfs_kind full id pod node pid rss peak limit want cap rc
+
+	if ! command -v runc >/dev/null; then
+		skip "$run: needs runc"
+		return
+	fi
+	CT_DS_BUNDLE=$TMP/$run CT_DS_NAME=tcptrace-live-$$-ds
+	mkdir -p "$CT_DS_BUNDLE"
+	if ! rootfs_kind=$(ct_ds_rootfs); then
+		fail "$run: a rootfs"
+		return
+	fi
+	if [ "$rootfs_kind" = image ]; then
+		pass "$run: rootfs: the image's (build/image/rootfs from make image: /tcptrace alone), its binary the one under test"
+	else
+		skip "$run: the image's rootfs (build/image/rootfs: make image); the binary alone instead"
+	fi
+	id=$(ct_hex 64) pod=$(ct_uuid) node=tct-node-$$
+	CT_DS_CG=/kubepods/burstable/pod$pod/$id
+	full=$TMP/$run.config
+	if ! jq -f "$HERE/daemonset-runc.jq" --arg rootfs "$TMP/ds-rootfs" --arg node "$node" \
+		--arg cgroupsPath "$CT_DS_CG" "$TMP/ds.json" >"$full" 2>"$TMP/$run.err"; then
+		fail "$run: config.json from the manifest:"
+		detail "$TMP/$run.err"
+		return
+	fi
+	pass "$run: config.json from the manifest: $(jq -c '{args: .process.args, caps: .process.capabilities.effective,
+		ns: [.linux.namespaces[].type], ro: [.mounts[] | select(.options | index("ro")) | .destination],
+		memory: .linux.resources.memory.limit}' "$full")"
+
+	if ! ct_ds_up "$run" "$full"; then
+		fail "$run: tcptrace in the DaemonSet's container is ready:"
+		ct_ds_err | detail
+		ct_ds_down "$run"
+		return
+	fi
+	pass "$run: tcptrace in the DaemonSet's container (runc: host PID namespace, those capabilities and mounts only) is ready"
+	pid=$(ct_runc state "$CT_DS_NAME" | jq -r .pid)
+	ct_pair_case "$run" C containerd-systemd
+	ct_pair_case "$run" host host
+	sleep 1
+	rss=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+	peak=$(ct_memory_peak "$CT_DS_CG")
+	limit=$(jq -r '.linux.resources.memory.limit // empty' "$full")
+	ct_ds_down "$run"
+	if [ "$WAIT_RC" = 0 ]; then
+		pass "$run: SIGTERM (what the kubelet sends) ends it with status 0"
+	else
+		fail "$run: SIGTERM (what the kubelet sends) ends it with status 0 (got $WAIT_RC)"
+	fi
+	ct_judge "$run" C "$(ct_want containerd-systemd)" "$(ct_want containerd-systemd)" \
+		"a pod's container, traced from the DaemonSet's"
+	ct_judge "$run" host "$(ct_want host)" "$(ct_want host)" "host"
+	want=$(jq -s -r --arg n "$node" 'map(select(.type != "lost")) | "\(length) \(map(select(.node != $n)) | length)"' "$TMP/$run.out")
+	if [ "${want% *}" -gt 0 ] && [ "${want#* }" = 0 ]; then
+		pass "$run: every event (${want% *}) has node \"$node\" (--node \$(NODE_NAME) from spec.nodeName)"
+	else
+		fail "$run: every event has node \"$node\" (events, events without it: $want)"
+	fi
+	if [ -n "$peak" ] && [ -n "$limit" ] && [ "$peak" -lt "$limit" ]; then
+		pass "$run: memory: the container's peak $((peak / 1024)) KiB (tcptrace's peak RSS ${rss:-?} KiB) under the limit $((limit / 1024)) KiB"
+	elif [ -z "$peak" ]; then
+		skip "$run: memory: no memory peak in the container's cgroup here (tcptrace's peak RSS ${rss:-?} KiB)"
+	else
+		fail "$run: memory: the container's peak $peak bytes under the limit $limit"
+	fi
+	ct_sample "$TMP/$run.out" 2
+	ct_run_pods_join "$run"
+
+	# Each capability, taken away: BPF and PERFMON are needed to trace at
+	# all (it must exit non-zero at once, one line naming it: the kubelet
+	# restarts it, and that is its liveness story); DAC_READ_SEARCH names
+	# the cgroups (without it the fields are "", the filter still works).
+	for cap in CAP_BPF CAP_PERFMON; do
+		run=ct-daemonset-no-${cap#CAP_}
+		jq --arg cap "$cap" '.process.capabilities |= with_entries(.value -= [$cap])' "$full" >"$full.$cap"
+		if ct_ds_up "$run" "$full.$cap"; then
+			ct_ds_down "$run"
+			fail "$run: without $cap it exits non-zero at once (it traced)"
+			continue
+		fi
+		wait_bounded "$CT_DS_PID" 10
+		rc=$WAIT_RC CT_DS_PID=
+		ct_ds_down "$run"
+		if [ "$rc" != 0 ] && [ "$(ct_ds_err | grep -c '')" = 1 ] && ct_ds_err | grep -qF "$cap"; then
+			pass "$run: without $cap it exits $rc at once, one line: $(ct_ds_err)"
+		else
+			fail "$run: without $cap it exits non-zero at once, one line naming $cap (got $rc):"
+			ct_ds_err | detail
+		fi
+	done
+	cap=CAP_DAC_READ_SEARCH run=ct-daemonset-no-DAC_READ_SEARCH
+	jq --arg cap "$cap" --arg c "${CT_C:0:12}" '.process.capabilities |= with_entries(.value -= [$cap])
+		| .process.args += ["--container", $c]' "$full" >"$full.$cap"
+	if ! ct_ds_up "$run" "$full.$cap"; then
+		fail "$run: without $cap, with --container ${CT_C:0:12}, it traces:"
+		ct_ds_err | detail
+		ct_ds_down "$run"
+		return
+	fi
+	pass "$run: without $cap, with --container ${CT_C:0:12}, it traces"
+	ct_pair_case "$run" C containerd-systemd
+	ct_pair_case "$run" host host
+	sleep 0.6
+	ct_ds_down "$run"
+	jq -c '.id = "" | .runtime = "" | .pod_uid = "" | .qos = "" | .path = ""' \
+		"$(ct_want containerd-systemd)" >"$(ct_want unnamed)"
+	ct_judge "$run" C "$(ct_want unnamed)" "$(ct_want unnamed)" \
+		"the cgroup id, not its name: open_by_handle_at needs $cap"
+	ct_judge "$run" host none none "--container still filters"
+}
+
+# The README's join of events with `kubectl get pods -A -o json`, on the
+# DaemonSet run's events and a pod list that has containerd container C.
+ct_run_pods_join() {
+	local run=$1 got
+
+	jq -n --arg uid "$(jq -r .pod_uid "$(ct_want containerd-systemd)")" --arg id "$CT_C" \
+		'{items: [{metadata: {namespace: "shop", name: "web-7d4b9", uid: $uid},
+			   status: {containerStatuses: [{name: "nginx", containerID: "containerd://\($id)"}]}}]}' |
+	jq '[.items[] | .metadata as $m
+	  | ((.status.containerStatuses // []) + (.status.initContainerStatuses // []))[]
+	  | select(.containerID) | {key: (.containerID | sub("^[a-z-]+://"; "")),
+	    value: {namespace: $m.namespace, pod: $m.name, uid: $m.uid, container: .name}}]
+	  | from_entries' >"$TMP/$run.containers.json"
+	got=$(jq -c --slurpfile c "$TMP/$run.containers.json" 'select(.k8s.pod_uid != "")
+	    | {type, node, pod: $c[0][.container.id], dst: "\(.dst.addr):\(.dst.port)", error}' \
+		"$TMP/$run.out" | jq -s -c 'map(.pod) | unique')
+	if [ "$got" = '[{"namespace":"shop","pod":"web-7d4b9","uid":"'"$(jq -r .pod_uid "$(ct_want containerd-systemd)")"'","container":"nginx"}]' ]; then
+		pass "$run: the README's join by container.id names the pod: $got"
+	else
+		fail "$run: the README's join by container.id names the pod (got: $got)"
+	fi
+}
+
+# The peak memory of cgroup $1's container in bytes: cgroup v2's
+# memory.peak, or the v1 memory controller's max_usage_in_bytes (hybrid).
+ct_memory_peak() {
+	local h
+
+	if [ -r "$CT_ROOT$1/memory.peak" ]; then
+		cat "$CT_ROOT$1/memory.peak"
+		return
+	fi
+	for h in $(ct_hierarchies); do
+		if [ -r "$h$1/memory.max_usage_in_bytes" ]; then
+			cat "$h$1/memory.max_usage_in_bytes"
+			return
+		fi
+	done
+}
+
+run_container_suite() {
+	if ! CT_ROOT=$(ct_cgroup2); then
+		skip "ct: needs cgroup v2 (none mounted, and mounting one failed)"
+		return
+	fi
+	CT_DEPLOY=$ROOT/deploy
+	CT_RUNC_ROOT=$TMP/runc
+	trap 'ct_cleanup; cleanup' EXIT
+	echo "# containers: cgroup2 at $CT_ROOT"
+	# Every form: what the kernel side does (the cgroup id in process
+	# context, the --container and --cgroup filters). The auto run adds
+	# what is the same in every form: the table, the other filter
+	# spellings and refusals, runc, the manifest and the DaemonSet.
+	if ct_setup; then
+		ct_run_fields
+		ct_run_container_prefix
+		ct_run_cgroup_relative
+		if [ "$BACKEND" = auto ]; then
+			ct_run_table
+			ct_run_container_multi
+			ct_run_container_bad
+			ct_run_cgroup_forms
+			ct_run_runc
+			ct_run_manifest && ct_run_daemonset
+		fi
+	fi
+	ct_cleanup
+	trap cleanup EXIT
+}
