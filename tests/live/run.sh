@@ -958,6 +958,9 @@ main() {
 	preflight && setup_deny_cgroup
 	if [ "$PREFLIGHT_OK" != true ]; then
 		:
+	elif [ "${LIVE_ONLY:-}" = choice ]; then
+		# Which form auto takes, alone: its cases ran in that form already.
+		run_backend_choice
 	elif ! run_main; then
 		echo "# tcptrace does not start with --backend $BACKEND: the other runs are not attempted"
 	else
