@@ -15,7 +15,9 @@
 #                 not shown), with their fields; nothing from B (A's
 #                 8-digit prefix), the cgroupfs pod, the host
 #
-# In the auto run only (what is the same in every form):
+# In the host's auto run only (what is the same in every form; the QEMU
+# guest runs ct-runc and ct-daemonset in its fentry run, what its auto run
+# would take):
 #
 #   ct-fields     every runtime's cgroup, a server and a client in each:
 #                 container.id, container.runtime, k8s.pod_uid, k8s.qos,
@@ -1051,19 +1053,24 @@ run_container_suite() {
 	echo "# containers: cgroup2 at $CT_ROOT"
 	# Every form: what the kernel side does (the cgroup id in process
 	# context, the --container and --cgroup filters), in one tcptrace run.
-	# The auto run adds what is the same in every form: every runtime's
-	# fields, the table, the other filter spellings and refusals, runc, the
-	# manifest and the DaemonSet.
+	# The host's auto run adds what is the same in every form: every
+	# runtime's fields, the table, the other filter spellings and refusals,
+	# runc, the manifest and the DaemonSet.
 	if ct_setup; then
 		ct_run_kernel
-		if [ "$BACKEND" != auto ]; then
-			:
-		elif ct_chrooted; then
-			# The emulated guest is slow, and its time per form bounded.
-			echo "# note: ct: chrooted (the QEMU guest): what user space alone does (every runtime's fields, the table, the filters' spellings and refusals, the manifest's checks) is the host run's"
-			ct_run_runc
-			ct_ds_json ct-manifest && CT_GUEST=1 ct_run_daemonset
-		else
+		if ct_chrooted; then
+			# The QEMU guest: emulated, slow, its time per form bounded,
+			# and its auto run only checks which form auto takes
+			# (fentry, on Debian's kernel). Its fentry run adds what
+			# depends on the node: runc on a cgroup v2-only host, the
+			# DaemonSet's container (tcptrace's default form) on Debian's
+			# kernel. What user space alone does is the host run's.
+			if [ "$BACKEND" = fentry ]; then
+				echo "# note: ct: the QEMU guest: runc and the DaemonSet here; every runtime's fields, the table, the filters' spellings and refusals and the manifest's checks are the host's"
+				ct_run_runc
+				ct_ds_json ct-manifest && CT_GUEST=1 ct_run_daemonset
+			fi
+		elif [ "$BACKEND" = auto ]; then
 			ct_run_fields
 			ct_run_table
 			ct_run_container_multi
