@@ -152,6 +152,7 @@ ct_case() {
 
 	ct_mkcg "$rel" || { fail "ct: mkdir $dir"; return 1; }
 	echo "$dir" >"$TMP/ct.dir.$name"
+	echo "$rel" >"$TMP/ct.rel.$name"
 	# printf, not jq (slow in an emulated guest): the strings are ours,
 	# hex digits, uuids and plain names.
 	printf '{"id":"%s","runtime":"%s","pod_uid":"%s","qos":"%s","path":"%s","cgid":%s}\n' \
@@ -330,11 +331,17 @@ ct_want() { echo "$TMP/ct.want.$1"; }
 # ---- the runs ----
 
 # Every runtime's cgroup, one pair each (server and client in it), then a
-# host client to a container's server: the fields on both sides.
+# host client to a container's server: the fields on both sides. The
+# tracer takes the top cgroups of the cases alone (--cgroup each): what
+# else runs on the host, another suite's connection storm say, is none of
+# this run's business.
 ct_run_fields() {
-	local run=ct-fields name want
+	local run=ct-fields name want top args=()
 
-	start_tracer "$run" || return
+	for top in $(for name in $CT_NAMES; do cat "$TMP/ct.rel.$name"; done | cut -d/ -f1 | sort -u); do
+		args+=(--cgroup "$top")
+	done
+	start_tracer "$run" "${args[@]}" || return
 	for name in $CT_NAMES; do
 		ct_pair_case "$run" "$name" "$name"
 	done
@@ -363,8 +370,9 @@ ct_table_case() {
 	local run=$1 pids_c pids_h out=$TMP/$1.table col pcol row_c row_h
 
 	shift
+	# Both pairs are under system.slice: the rest of the host stays out.
 	env --default-signal=INT,TERM "$TCPTRACE" --backend "$BACKEND" \
-		${TRANSPORT:+--transport "$TRANSPORT"} "$@" >"$out" 2>"$TMP/$run.err" &
+		${TRANSPORT:+--transport "$TRANSPORT"} --cgroup system.slice "$@" >"$out" 2>"$TMP/$run.err" &
 	TRACER_PID=$!
 	until grep -qsxF "$READY_LINE" "$TMP/$run.err" || ! alive "$TRACER_PID"; do sleep 0.1; done
 	if ! alive "$TRACER_PID"; then
