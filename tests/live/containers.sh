@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # The live checks of the container layer, sourced by run.sh (its
-# pass/fail/skip, start_tracer/stop_tracer, $TMP, BG_PIDS) after flags.sh
-# (cgexec_in). The cgroups are named exactly as docker, containerd, CRI-O,
-# podman, systemd-nspawn and LXC name theirs (systemd and cgroupfs drivers,
-# the three QoS classes), under the cgroup2 mount; busybox nc servers and
-# bash clients run in them, on loopback ports of their own. In every form:
+# pass/fail/skip, start_tracer/stop_tracer, kill_held, $TMP, BG_PIDS). The
+# cgroups are named exactly as docker, containerd, CRI-O, podman,
+# systemd-nspawn and LXC name theirs (systemd and cgroupfs drivers, the
+# three QoS classes), under the cgroup2 mount; busybox nc servers and bash
+# clients run in them, on loopback ports of their own. In every form:
 #
 #   ct-kernel     one run with --container A's prefix and --cgroup
 #                 kubepods.slice: a server in A since before tcptrace, a
@@ -97,10 +97,11 @@ ct_mkcg() {
 	done
 }
 
-# Until no process is left in cgroup $1 (bounded): then rmdir works.
+# Until no process is left in cgroup $1 (bounded): then rmdir works. (A
+# cgroup file's size is 0 whatever it holds: read it.)
 ct_drain() {
 	for _ in $(seq 100); do
-		[ -s "$1/cgroup.procs" ] || return 0
+		[ -z "$(cat "$1/cgroup.procs" 2>/dev/null)" ] && return 0
 		sleep 0.05
 	done
 	return 1
@@ -190,18 +191,6 @@ ct_setup() {
 }
 
 # ---- connections ----
-
-# Run the rest in cgroup directory $1 ("": where we are).
-ct_in() {
-	local cg=$1
-
-	shift
-	if [ -n "$cg" ]; then
-		cgexec_in "$cg" "$@"
-	else
-		"$@"
-	fi
-}
 
 CT_PORTS=" "		# the ports this suite took: never twice
 
