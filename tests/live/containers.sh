@@ -42,7 +42,8 @@
 #                 it must exit at once; the rest runs with 2 (put back after).
 #
 # Every cgroup made here is removed (after its processes are gone), also
-# when the run is interrupted.
+# when the run is interrupted; one run of this suite at a time on a host
+# (/run/lock/tcptrace-live-containers), as the layout's names are shared.
 
 CT_ROOT=		# the cgroup2 mount
 CT_MOUNTED=		# the mount point if we mounted it
@@ -55,6 +56,8 @@ CT_DS_NAME=		# runc's name for it,
 CT_DS_CG=		# its cgroupsPath
 CT_DEPLOY=		# deploy/ of the tree under test
 CT_PARANOID=		# kernel.perf_event_paranoid to put back
+CT_LOCKDIR=/run/lock/tcptrace-live-containers	# one container suite at a time
+CT_LOCKED=		# set while we hold it
 
 # ---- ids, cgroups ----
 
@@ -121,6 +124,37 @@ ct_rm_cgroups() {
 	done
 }
 
+# The cgroups of the layout (/system.slice, /docker, /kubepods...) are
+# names every run of this suite on the host shares, and each run removes
+# those it made: one run at a time (other work trees run it too). A lock
+# directory holding its owner's pid (not flock: the tracers, servers and
+# containers started meanwhile would inherit its fd); one whose owner is
+# gone is taken over.
+ct_lock() {
+	local deadline=$((SECONDS + 600)) owner
+
+	mkdir -p "${CT_LOCKDIR%/*}" 2>/dev/null
+	while ! mkdir "$CT_LOCKDIR" 2>/dev/null; do
+		owner=$(cat "$CT_LOCKDIR/pid" 2>/dev/null)
+		if [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; then
+			rm -rf "$CT_LOCKDIR"
+			continue
+		fi
+		if [ $SECONDS -ge $deadline ]; then
+			echo "# note: ct: another run of the container suite (pid ${owner:-?}) held $CT_LOCKDIR for 10 minutes: going on"
+			return 0
+		fi
+		sleep 1
+	done
+	echo $$ >"$CT_LOCKDIR/pid"
+	CT_LOCKED=1
+}
+
+ct_unlock() {
+	[ -n "$CT_LOCKED" ] && rm -rf "$CT_LOCKDIR"
+	CT_LOCKED=
+}
+
 ct_cleanup() {
 	local id pid
 
@@ -142,6 +176,7 @@ ct_cleanup() {
 		umount "$CT_MOUNTED" 2>/dev/null
 		CT_MOUNTED=
 	fi
+	ct_unlock
 }
 
 # ---- the cases ----
@@ -1047,6 +1082,7 @@ run_container_suite() {
 	CT_DEPLOY=$ROOT/deploy
 	CT_RUNC_ROOT=$TMP/runc
 	trap 'ct_cleanup; cleanup' EXIT
+	ct_lock
 	echo "# containers: cgroup2 at $CT_ROOT"
 	# Every form: what the kernel side does (the cgroup id in process
 	# context, the --container and --cgroup filters), in one tcptrace run.
