@@ -124,23 +124,15 @@ static void add_item(struct builder *b, enum json_op op, const struct field *f,
 	b->lit_start = b->jw->literals_len;
 }
 
+/* JSON_U8, JSON_U16, JSON_U32, JSON_U64 are consecutive. */
 static int uint_op(const struct field *f, enum json_op *op, size_t *max)
 {
-	switch (f->size) {
-	case 1:
-		*op = JSON_U8, *max = 3;
-		return 0;
-	case 2:
-		*op = JSON_U16, *max = 5;
-		return 0;
-	case 4:
-		*op = JSON_U32, *max = PUT_U32_MAX;
-		return 0;
-	case 8:
-		*op = JSON_U64, *max = PUT_U64_MAX;
-		return 0;
-	}
-	return -EINVAL;
+	int kind = put_uint_kind(f->size, max);
+
+	if (kind < 0)
+		return -EINVAL;
+	*op = JSON_U8 + kind;
+	return 0;
 }
 
 /*

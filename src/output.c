@@ -80,7 +80,7 @@ void output_sample(void *cookie, const void *data, size_t size)
 		return;
 	}
 	/* The record lives on: its cgroup part changes with the cgroup only. */
-	if (rec->cg.id != rec->ev.proc.cgroup_id || !rec->cg.id)
+	if (rec->cg.id != rec->ev.proc.cgroup_id)
 		rec->cg = *cgroup_cache_get(&output->cgroups, rec->ev.proc.cgroup_id);
 	if (output->json)
 		json_write(&output->json_writer, rec, &output->ob);

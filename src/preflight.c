@@ -103,10 +103,12 @@ int preflight_tracefs(void)
 {
 	char path[128];
 	const char *dir;
+	bool debugfs;
 	int fd, err;
 
-	dir = debugfs_tracing() ? DEBUGFS_TRACING : TRACEFS;
-	if (!debugfs_tracing() && mount_tracefs())
+	debugfs = debugfs_tracing();
+	dir = debugfs ? DEBUGFS_TRACING : TRACEFS;
+	if (!debugfs && mount_tracefs())
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/%s", dir, PROBE_TRACEPOINT_ID);
 	fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -10,6 +10,7 @@
 #ifndef TCPTRACE_PUT_NUM_H
 #define TCPTRACE_PUT_NUM_H
 
+#include <stddef.h>
 #include <string.h>
 #include <linux/types.h>
 
@@ -17,6 +18,30 @@
 #define PUT_S32_MAX 11		/* -2147483648 */
 #define PUT_U64_MAX 20		/* 18446744073709551615 */
 #define PUT_S64_MAX 20		/* -9223372036854775808 */
+
+/*
+ * An unsigned member of size bytes: which of the writers' four consecutive
+ * ops (8, 16, 32, 64 bits) prints it, and the most digits it takes.
+ * Returns -1 for another size.
+ */
+static inline int put_uint_kind(size_t size, size_t *max)
+{
+	switch (size) {
+	case 1:
+		*max = 3;
+		return 0;
+	case 2:
+		*max = 5;
+		return 1;
+	case 4:
+		*max = PUT_U32_MAX;
+		return 2;
+	case 8:
+		*max = PUT_U64_MAX;
+		return 3;
+	}
+	return -1;
+}
 
 /* "00" "01" ... "99" */
 extern const char put_digit_pairs[200];

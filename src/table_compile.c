@@ -14,23 +14,15 @@
 /* Fixed cells, padded for the 16-byte copy of TABLE_TEXT. */
 static const char fixed_texts[][16] = { "?", "4", "6" };
 
+/* TABLE_U8, TABLE_U16, TABLE_U32, TABLE_U64 are consecutive. */
 static int uint_op(const struct field *f, __u8 *op, size_t *max)
 {
-	switch (f->size) {
-	case 1:
-		*op = TABLE_U8, *max = 3;
-		return 0;
-	case 2:
-		*op = TABLE_U16, *max = 5;
-		return 0;
-	case 4:
-		*op = TABLE_U32, *max = PUT_U32_MAX;
-		return 0;
-	case 8:
-		*op = TABLE_U64, *max = PUT_U64_MAX;
-		return 0;
-	}
-	return -EINVAL;
+	int kind = put_uint_kind(f->size, max);
+
+	if (kind < 0)
+		return -EINVAL;
+	*op = TABLE_U8 + kind;
+	return 0;
 }
 
 /* CELL_VALUE: the value itself, as text. */
