@@ -821,14 +821,6 @@ void tracer_losses(const struct tracer *tracer, struct tracer_losses *losses)
 	losses->no_slot = kernel_drops(tracer, DROP_NESTING);
 }
 
-unsigned long long tracer_lost_events(const struct tracer *tracer)
-{
-	struct tracer_losses l;
-
-	tracer_losses(tracer, &l);
-	return l.perf_lost + l.ring_full + l.no_slot;
-}
-
 /*
  * Runs of our programs the kernel skipped because another BPF program was
  * already running on that CPU (a softirq state change that interrupted a
@@ -850,11 +842,6 @@ unsigned long long tracer_skipped_runs(const struct tracer *tracer)
 	return skipped;
 }
 
-enum backend tracer_backend(const struct tracer *tracer)
-{
-	return tracer->backend;
-}
-
 const char *tracer_libbpf_version(void)
 {
 	return libbpf_version_string();
@@ -863,11 +850,6 @@ const char *tracer_libbpf_version(void)
 bool tracer_boot_clock(void)
 {
 	return have_boot_clock();
-}
-
-enum transport tracer_transport(const struct tracer *tracer)
-{
-	return tracer->transport;
 }
 
 void tracer_stop(struct tracer *tracer)

@@ -30,16 +30,12 @@ struct tracer_losses {
 
 /* Reads the kernel side's counts (a map lookup): not for the per-event path. */
 void tracer_losses(const struct tracer *tracer, struct tracer_losses *losses);
-/* Their sum. */
-unsigned long long tracer_lost_events(const struct tracer *tracer);
 /* Runs of our programs the kernel skipped: an upper bound of events
  * missing without a trace (one bpf() call per program). */
 unsigned long long tracer_skipped_runs(const struct tracer *tracer);
 /* Starts detaching the programs, in the background: the buffers can still
  * be read, and tracer_stop() waits for the rest. */
 void tracer_detach_begin(struct tracer *tracer);
-enum backend tracer_backend(const struct tracer *tracer);
-enum transport tracer_transport(const struct tracer *tracer);
 /* "v1.1" */
 const char *tracer_libbpf_version(void);
 /* Whether event times are CLOCK_BOOTTIME (else CLOCK_MONOTONIC). */
