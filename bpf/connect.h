@@ -7,7 +7,6 @@
 #ifndef TCPTRACE_CONNECT_H
 #define TCPTRACE_CONNECT_H
 
-#define EINTR 4
 #define EALREADY 114
 #define EINPROGRESS 115
 #define EISCONN 106
