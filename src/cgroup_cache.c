@@ -11,7 +11,7 @@
 
 void cgroup_cache_init(struct cgroup_cache *cache, cgroup_resolve_fn resolve, void *ctx)
 {
-	memset(cache, 0, sizeof(*cache));
+	/* cache is zeroed: its slots become resident as cgroups come. */
 	cache->resolve = resolve ? resolve : cgroup_v2_resolve;
 	cache->ctx = ctx;
 }

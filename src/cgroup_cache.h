@@ -23,7 +23,8 @@ struct cgroup_cache {
 	struct record_cgroup slots[CGROUP_CACHE_SLOTS];
 };
 
-/* resolve NULL: the kernel's, through the cgroup2 mount (cgroup_v2_resolve). */
+/* cache zeroed (a static, or calloc'ed); resolve NULL: the kernel's,
+ * through the cgroup2 mount (cgroup_v2_resolve). */
 void cgroup_cache_init(struct cgroup_cache *cache, cgroup_resolve_fn resolve, void *ctx);
 
 /* The entry of id: path "" and no container when it cannot be named (a

@@ -24,7 +24,8 @@ int output_init(struct output *output, const struct options *opts,
 	struct field_set set;
 	int err;
 
-	memset(output, 0, sizeof(*output));
+	/* Zeroed already (a static): clearing it would make its half a
+	 * megabyte of caches resident before any event needs them. */
 	output->json = opts->json;
 	cgroup_cache_init(&output->cgroups, NULL, NULL);
 	snprintf(output->rec.node, sizeof(output->rec.node), "%s", opts->node ? opts->node : "");

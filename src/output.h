@@ -42,7 +42,8 @@ struct output {
 };
 
 /* The writer, compiled from the fields, and stdout made ready; a wait for
- * stdout ends when *cancel is set. Prints one line on failure. */
+ * stdout ends when *cancel is set. Prints one line on failure. output must
+ * be zeroed (main's is a static). */
 int output_init(struct output *output, const struct options *opts,
 		const volatile sig_atomic_t *cancel);
 void output_free(struct output *output);

@@ -48,10 +48,17 @@ int text_cache_init(struct text_cache *tc, const struct field *const *f, size_t 
 			((unsigned char *)tc->mask)[b - lo] = 0xff;
 	tc->stride = (sizeof(struct text_cache_entry) + text_max + TEXT_CACHE_SLACK + 15) &
 		     ~(size_t)15;
-	if (posix_memalign((void **)&tc->entries, 16, TEXT_CACHE_ENTRIES * tc->stride))
+	/*
+	 * Every entry starts empty (len 0). calloc, not a memset: fresh pages
+	 * are zero already and become resident only as processes fill them.
+	 * malloc's alignment (16 on the 64-bit ABIs) is what the keys need.
+	 */
+	tc->entries = calloc(TEXT_CACHE_ENTRIES, tc->stride);
+	if (!tc->entries || ((unsigned long)tc->entries & 15)) {
+		free(tc->entries);
+		tc->entries = NULL;
 		return -ENOMEM;
-	/* Every entry starts empty (len 0). */
-	memset(tc->entries, 0, TEXT_CACHE_ENTRIES * tc->stride);
+	}
 	return 0;
 }
 
