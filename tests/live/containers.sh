@@ -15,9 +15,9 @@
 #                 not shown), with their fields; nothing from B (A's
 #                 8-digit prefix), the cgroupfs pod, the host
 #
-# In the host's auto run only (what is the same in every form; the QEMU
-# guest runs ct-runc and ct-daemonset in its fentry run, what its auto run
-# would take):
+# With LIVE_CT_ALL=1 only, in one host run (what is the same in every form;
+# the QEMU guest runs ct-runc and ct-daemonset in its fentry run, the form
+# auto takes there):
 #
 #   ct-fields     every runtime's cgroup, a server and a client in each:
 #                 container.id, container.runtime, k8s.pod_uid, k8s.qos,
@@ -1086,9 +1086,9 @@ run_container_suite() {
 	echo "# containers: cgroup2 at $CT_ROOT"
 	# Every form: what the kernel side does (the cgroup id in process
 	# context, the --container and --cgroup filters), in one tcptrace run.
-	# The host's auto run adds what is the same in every form: every
-	# runtime's fields, the table, the other filter spellings and refusals,
-	# runc, the manifest and the DaemonSet.
+	# One host run (LIVE_CT_ALL=1) adds what is the same in every form:
+	# every runtime's fields, the table, the other filter spellings and
+	# refusals, runc, the manifest and the DaemonSet.
 	if ct_setup; then
 		ct_run_kernel
 		if ct_chrooted; then
@@ -1103,7 +1103,7 @@ run_container_suite() {
 				ct_run_runc
 				ct_ds_json ct-manifest && CT_GUEST=1 ct_run_daemonset
 			fi
-		elif [ "$BACKEND" = auto ]; then
+		elif [ "${LIVE_CT_ALL:-0}" = 1 ]; then
 			ct_run_fields
 			ct_run_table
 			ct_run_container_multi

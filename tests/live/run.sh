@@ -28,6 +28,9 @@
 # 100000 aborted, 100000 synchronous failures, 10000 IPv4-mapped connects.
 # LIVE_STORM_TIMEOUT (240 s) bounds the storm; LIVE_STORM_TOLERANCE (32):
 # how many entries more than before the storm a map may hold after it.
+# LIVE_ONLY=choice: only which form the backend takes (for auto, whose
+# form's cases run on their own). LIVE_CT_ALL=1: the container checks that
+# are the same in every form too (containers.sh; make live asks one run).
 
 set -u
 

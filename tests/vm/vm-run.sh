@@ -15,7 +15,11 @@
 #   VM_TIMEOUT       default for --timeout (600)
 #   VM_MEM, VM_SMP   guest RAM (1G) and CPUs (2)
 #   VM_ACCEL         tcg or kvm (default: kvm where /dev/kvm and vmx/svm are)
-#   VMTEST_VERBOSE=1 show the whole serial console, boot log included
+#   VMTEST_VERBOSE=1 show the guest kernel's log live on stderr, boot included
+#
+# The guest has two serial ports: ttyS0 carries CMD's output, ttyS1 the
+# kernel's log (at every level, kept as <cache>/last-kernel.log when the
+# guest fails), so kernel messages never mix into CMD's output.
 set -eu -o pipefail
 
 PROG=vm-run
@@ -219,9 +223,10 @@ write_init()
 #!/bin/busybox sh
 # vm-run guest init: mount the host's / and run /vmtest/cmd chrooted into it.
 # No /dev/console in the cpio (mknod needs root): devtmpfs first, then the
-# console; the kernel's "unable to open an initial console" is harmless.
+# port; the kernel's "unable to open an initial console" is harmless.
+# /dev/console is the kernel's log port (ttyS1): CMD talks on ttyS0.
 /bin/busybox mount -t devtmpfs dev /dev
-exec </dev/console >/dev/console 2>&1
+exec </dev/ttyS0 >/dev/ttyS0 2>&1
 # This ash finds busybox applets without links (FEATURE_SH_STANDALONE) but
 # runs them through /proc/self/exe.
 /bin/busybox mount -t proc proc /proc
@@ -235,9 +240,9 @@ fail()
 	poweroff -f
 }
 
-# Keep kernel messages out of CMD's output unless asked (dmesg has them),
-# and pass bytes through unchanged (no \n -> \r\n).
-[ "$VERBOSE" = 1 ] || echo 1 >/proc/sys/kernel/printk
+# Every kernel message to the log port, a lockup's backtrace included (the
+# boot ran quiet); CMD's bytes pass through unchanged (no \n -> \r\n).
+echo 8 >/proc/sys/kernel/printk
 stty -onlcr
 
 for m in $(cat /lib/modules/order); do
@@ -317,7 +322,7 @@ write_cmd()
 		[ -z "${CI+set}" ] || echo "export CI=$(shquote "$CI")"
 		echo "exec $(shquote "$@")"
 	} >"$dir/vmtest/cmd"
-	printf 'NONCE=%s\nVERBOSE=%s\nWORKDIR=%s\n' "$nonce" "$VERBOSE" "$(shquote "$PWD")" >"$dir/vmtest/conf"
+	printf 'NONCE=%s\nWORKDIR=%s\n' "$nonce" "$(shquote "$PWD")" >"$dir/vmtest/conf"
 }
 
 # newc cpio of the directory $1 (no cpio on the host: busybox's).
@@ -403,28 +408,48 @@ console_filter()
 # commands, and an interrupted run must take QEMU down with it.
 run_guest()
 {
-	local kdir=$1 nonce=$2 append="panic=-1 console=ttyS0" st=0
+	local kdir=$1 nonce=$2 st=0
+	# A soft lockup panics, and a panic ends QEMU (-no-reboot): a locked-up
+	# guest costs a minute, not the whole --timeout.  The threshold is twice
+	# the default: TCG on a loaded host is slow, never stuck for 40 s.
+	local append="console=ttyS1 panic=-1 softlockup_panic=1 watchdog_thresh=20"
 
 	[ "$VERBOSE" = 1 ] || append="$append quiet"
 	mkfifo "$TMP/console"
+	: >"$TMP/kernel.log"
 	console_filter "$nonce" <"$TMP/console" &
 	JOBS=$!
+	if [ "$VERBOSE" = 1 ]; then
+		tail -n +1 -f "$TMP/kernel.log" >&2 &
+		JOBS="$JOBS $!"
+	fi
 	# multidevs=remap: the export of / spans several host filesystems,
 	# remap keeps their inode numbers from colliding in the guest.
 	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 		-machine pc -accel "$(accel)" -smp "${VM_SMP:-2}" -m "${VM_MEM:-1G}" \
-		-nodefaults -no-user-config -display none -serial stdio -no-reboot \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-serial stdio -serial "file:$TMP/kernel.log" \
 		-kernel "$kdir/vmlinux" -initrd "$TMP/initrd" -append "$append" \
 		-fsdev local,id=host,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=host,mount_tag=host \
 		</dev/null >"$TMP/console" 2>"$TMP/qemu.err" &
-	JOBS="$! $JOBS"
-	wait "${JOBS%% *}" || st=$?
-	wait "${JOBS##* }" || true
+	local qemu=$! filter=${JOBS%% *}
+	JOBS="$qemu $JOBS"
+	wait "$qemu" || st=$?
+	wait "$filter" || true
+	kill $JOBS 2>/dev/null || true
 	JOBS=
 	# QEMU's complaints, less the "terminating on signal" of a timeout.
 	grep -v 'terminating on signal' "$TMP/qemu.err" >&2 || true
 	return "$st"
+}
+
+# What the guest kernel said went wrong (a lockup, an oops, a panic): from
+# its first such line, enough of the log to hold the backtraces.
+kernel_trouble()
+{
+	awk '/BUG:|Oops|Kernel panic|watchdog:|WARNING:/ { on = 1 }
+	     on && n++ < 120 { sub(/\r$/, ""); print "vm-run: kernel: " $0 }' "$1"
 }
 
 main()
@@ -469,6 +494,8 @@ main()
 		return "$(cat "$TMP/status")"
 	fi
 	cp "$TMP/console.log" "$CACHE/last-console.log" 2>/dev/null || true
+	cp "$TMP/kernel.log" "$CACHE/last-kernel.log" 2>/dev/null || true
+	kernel_trouble "$TMP/kernel.log" >&2
 	if [ -s "$TMP/error" ]; then
 		die "guest: $(cat "$TMP/error")"
 	elif [ "$qst" = 124 ] || [ "$qst" = 137 ]; then
@@ -476,7 +503,7 @@ main()
 	elif [ "$qst" != 0 ]; then
 		die "qemu failed with status $qst"
 	fi
-	die "guest stopped without an exit status, kernel panic? (console: $CACHE/last-console.log)"
+	die "guest stopped without an exit status (console: $CACHE/last-console.log, kernel log: $CACHE/last-kernel.log)"
 }
 
 # On one line: bash reads a script as it runs it, so an edit made to this
