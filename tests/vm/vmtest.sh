@@ -9,7 +9,10 @@
 # "vmtest: RUN PASS|FAIL" lines. Each transport runs under two forms.
 # The runs are shared out among VMTEST_GUESTS guests that boot side by side,
 # one vCPU each: an emulated vCPU is one host thread, so on a 2-core host
-# two such guests finish a suite in the time one 2-vCPU guest takes.
+# two such guests finish a suite in the time one 2-vCPU guest takes.  And
+# a 2-vCPU guest under TCG locks up when the kernel patches a jump label
+# (attaching or detaching a syscall tracepoint does) while the other vCPU
+# runs through it: seen without any BPF, toggling a tracefs event.
 #
 #   VMTEST_BACKENDS         the runs ("kprobe:perf fentry tracepoint auto
 #                           hostile:kprobe hostile:fentry"; auto only checks
@@ -216,11 +219,10 @@ main()
 	LOG=$(mktemp "${TMPDIR:-/tmp}/vmtest.XXXXXX")
 	trap 'rm -f "$LOG" "$LOG".st.* "$LOG.share" "$LOG.sum"' EXIT
 	run_guest $BACKENDS
-	# Twice (of some 50 runs, under heavy host load, with two vCPUs a
-	# guest) the emulated guest locked up, both vCPUs in the kernel: no
-	# verdict then, not a failed check.  The lockup panics the guest
-	# (vm-run.sh), whose kernel log is printed; boot once more for what
-	# did not finish.  A failed check is never retried.
+	# A guest that locked up (the TCG lockup above, should it come with
+	# one vCPU too) panics (vm-run.sh), and its kernel log is printed: no
+	# verdict then, not a failed check.  Boot once more for what did not
+	# finish.  A failed check is never retried.
 	left=$(unfinished)
 	if [ -n "$left" ] && [ "$st" != 0 ]; then
 		echo "vmtest: the guest run failed (vm-run status $st) before a verdict for: $left; booting once more for them"
