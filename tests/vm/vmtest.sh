@@ -23,8 +23,8 @@
 #   VMTEST_STORM_SCALE      the live suite's LIVE_STORM_SCALE in the guest (0.01:
 #                           under TCG the guest is some 20 times slower)
 #   VMTEST_BURST_N          the live suite's LIVE_BURST_N in the guest (2000)
-#   VMTEST_GUESTS           guests booted side by side (2)
-#   VMTEST_SMP              vCPUs of each guest (1)
+#   VMTEST_GUESTS           guests booted side by side (2; vm-run.sh's VM_SMP
+#                           gives each its vCPUs, 1)
 #   VMTEST_VERBOSE=1        the guest's whole console (see vm-run.sh)
 set -eu
 
@@ -39,7 +39,6 @@ HOSTILE_PER=${VMTEST_HOSTILE_TIMEOUT:-420}
 STORM_SCALE=${VMTEST_STORM_SCALE:-0.01}
 BURST_N=${VMTEST_BURST_N:-2000}
 GUESTS=${VMTEST_GUESTS:-2}
-export VM_SMP=${VMTEST_SMP:-1}
 LOG=
 
 die()
