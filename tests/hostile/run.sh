@@ -36,6 +36,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=scripts/proc.sh
 . "$ROOT/scripts/proc.sh"
+# shellcheck source=tests/report.sh
+. "$ROOT/tests/report.sh"
+DETAIL_LINES=20
 BACKEND=tp_btf
 ONLY=
 TCPTRACE=$ROOT/tcptrace
@@ -47,60 +50,10 @@ EXIT_MS=${HOSTILE_EXIT_MS:-1000}
 CONNS=${HOSTILE_CONNS:-2000}
 FLOOD=${HOSTILE_FLOOD:-20000}
 GROUPS_ALL="input pins privileges kernel sinks signals losses comm concurrent"
-CI_MODE=false
-[ "${CI:-}" = true ] && CI_MODE=true
-
-PASSED=0
-FAILED=0
-SKIPPED=0
 TMP=
 PIDS=
 PINS=
 GROUP=
-
-# ---- reporting ----
-
-pass() {
-	PASSED=$((PASSED + 1))
-	echo "ok - [$BACKEND] $1"
-}
-
-fail() {
-	FAILED=$((FAILED + 1))
-	echo "FAIL - [$BACKEND] $1"
-}
-
-skip() {
-	if $CI_MODE; then
-		fail "$1 (CI=true: cannot skip)"
-	else
-		SKIPPED=$((SKIPPED + 1))
-		echo "skip - [$BACKEND] $1"
-	fi
-}
-
-# check COND-STATUS NAME [DETAIL-FILE]: pass or fail, with the file's lines as detail.
-check() {
-	if [ "$1" -eq 0 ]; then
-		pass "$2"
-	else
-		fail "$2"
-		[ -n "${3:-}" ] && detail "$3"
-	fi
-}
-
-detail() {
-	sed -e 's/^/#   /' "$@" 2>/dev/null | head -n 20
-}
-
-summary() {
-	if $CI_MODE; then
-		echo "$PASSED passed, $FAILED failed"
-	else
-		echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-	fi
-	[ "$FAILED" -eq 0 ]
-}
 
 # ---- processes ----
 
@@ -814,6 +767,7 @@ main() {
 	local g
 
 	parse_args "$@"
+	LABEL=$BACKEND
 	TMP=$(mktemp -d "${TMPDIR:-/tmp}/tcptrace-hostile.XXXXXX") || exit 1
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM

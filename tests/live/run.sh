@@ -38,6 +38,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=scripts/proc.sh
 . "$ROOT/scripts/proc.sh"
+# shellcheck source=tests/report.sh
+. "$ROOT/tests/report.sh"
 # shellcheck source=tests/live/flags.sh
 . "$HERE/flags.sh"
 # shellcheck source=tests/live/containers.sh
@@ -46,7 +48,6 @@ CHECK_JQ=$HERE/check.jq
 BACKEND=
 TRANSPORT=
 EXPECT_BACKEND=
-LABEL=
 TCPTRACE=$ROOT/tcptrace
 TCPCASE=$ROOT/build/tests/tcpcase
 TCPSTORM=$ROOT/build/tests/tcpstorm
@@ -66,12 +67,6 @@ CASES=${LIVE_CASES:-"v4 v6 mapped refused refused-nb nb-late accept4-nb server-f
        abort-close abort-kill eintr ealready not-tcp asleep-accepts"}
 # The cases that drop SYNs with nft; eperm, which needs a cgroup, runs apart.
 NFT_CASES="timeout abort-close abort-kill eintr ealready"
-CI_MODE=false
-[ "${CI:-}" = true ] && CI_MODE=true
-
-PASSED=0
-FAILED=0
-SKIPPED=0
 TMP=
 TRACER_PID=
 BG_PIDS=
@@ -81,55 +76,6 @@ PREFLIGHT_OK=false
 CGROUP_DIR=
 CGROUP2_MOUNT=
 DENY_PINS=
-
-# ---- reporting ----
-
-pass() {
-	PASSED=$((PASSED + 1))
-	echo "ok - [$LABEL] $1"
-}
-
-fail() {
-	FAILED=$((FAILED + 1))
-	echo "FAIL - [$LABEL] $1"
-}
-
-# Outside CI a missing prerequisite skips; in CI it is a failure.
-skip() {
-	if $CI_MODE; then
-		fail "$1 (CI=true: cannot skip)"
-	else
-		SKIPPED=$((SKIPPED + 1))
-		echo "skip - [$LABEL] $1"
-	fi
-}
-
-# Print a file's lines as "#" detail under a failure.
-detail() {
-	sed -e 's/^/#   /' "$@" 2>/dev/null | head -n 40
-}
-
-# Count and echo the ok/FAIL lines that check.jq wrote to a file.
-tally() {
-	local line
-
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) PASSED=$((PASSED + 1)) ;;
-		"FAIL - "*) FAILED=$((FAILED + 1)) ;;
-		esac
-		echo "$line"
-	done <"$1"
-}
-
-summary() {
-	if $CI_MODE; then
-		echo "$PASSED passed, $FAILED failed"
-	else
-		echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-	fi
-	[ "$FAILED" -eq 0 ]
-}
 
 # ---- processes and files ----
 
