@@ -28,14 +28,19 @@ static int has_cap(const struct __user_cap_data_struct *data, int cap)
 	return !!(data[cap / 32].effective & (1u << (cap % 32)));
 }
 
-int preflight_privileges(void)
+static int read_caps(struct __user_cap_data_struct *data)
 {
 	struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+
+	return syscall(SYS_capget, &header, data) ? -errno : 0;
+}
+
+int preflight_privileges(void)
+{
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+	int err = read_caps(data);
 
-	if (syscall(SYS_capget, &header, data)) {
-		int err = -errno;
-
+	if (err) {
 		fprintf(stderr, "tcptrace: cannot read capabilities: %s\n", strerror(-err));
 		return err;
 	}
@@ -126,4 +131,29 @@ int preflight_tracefs(void)
 	else
 		fprintf(stderr, "tcptrace: cannot read %s: %s\n", path, strerror(-err));
 	return err;
+}
+
+const char *paranoid_hint(int err, bool has_sys_admin, int paranoid)
+{
+	if ((err != -EACCES && err != -EPERM) || has_sys_admin || paranoid < 3)
+		return "";
+	return "; kernel.perf_event_paranoid is 3 or more, which some kernels (Debian's) enforce on a tracer without CAP_SYS_ADMIN: set it to 2 (sysctl kernel.perf_event_paranoid=2), or add CAP_SYS_ADMIN";
+}
+
+/* The facts are read only once a load has failed, never on the way in. */
+const char *preflight_denied_hint(int err)
+{
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+	int paranoid = -1;
+	FILE *f;
+
+	if (err != -EACCES && err != -EPERM)
+		return "";
+	f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
+	if (f) {
+		if (fscanf(f, "%d", &paranoid) != 1)
+			paranoid = -1;
+		fclose(f);
+	}
+	return paranoid_hint(err, !read_caps(data) && has_cap(data, CAP_SYS_ADMIN), paranoid);
 }

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "tcptrace.skel.h"
+#include "preflight.h"
 #include "probe.h"
 #include "safe_text.h"
 #include "tracer.h"
@@ -677,14 +678,17 @@ static int choose_backend(struct tracer *tracer, const struct options *opts, boo
 	char reasons[1024] = "";
 	size_t used = 0;
 	size_t i;
-	int err = -ENOENT;
+	int err = -ENOENT, denied = 0;
 
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		bool fatal = false;
 
 		if (opts->backend != BACKEND_AUTO && opts->backend != order[i])
 			continue;
-		if (probe && probe_form(probe, order[i], trial_error, sizeof(trial_error))) {
+		err = probe ? probe_form(probe, order[i], trial_error, sizeof(trial_error)) : 0;
+		if (err) {
+			if (err == -EACCES || err == -EPERM)
+				denied = err;
 			note_failure(opts, order[i], "is skipped", reasons, sizeof(reasons), &used);
 			continue;
 		}
@@ -696,15 +700,18 @@ static int choose_backend(struct tracer *tracer, const struct options *opts, boo
 		undo_trial(tracer);
 		if (fatal)
 			goto cleanup;
+		if (err == -EACCES || err == -EPERM)
+			denied = err;
 		note_failure(opts, order[i], "does not work here", reasons, sizeof(reasons), &used);
 	}
 	if (!err)
 		goto cleanup;
 	if (opts->backend == BACKEND_AUTO)
-		fprintf(stderr, "tcptrace: no backend works on this kernel (%s)\n", reasons);
+		fprintf(stderr, "tcptrace: no backend works on this kernel (%s)%s\n", reasons,
+			preflight_denied_hint(denied));
 	else
-		fprintf(stderr, "tcptrace: the %s backend does not work on this kernel: %s\n",
-			backend_name(opts->backend), trial_error);
+		fprintf(stderr, "tcptrace: the %s backend does not work on this kernel: %s%s\n",
+			backend_name(opts->backend), trial_error, preflight_denied_hint(denied));
 cleanup:
 	probe_free(probe);
 	return err;

@@ -918,8 +918,8 @@ ct_ds_paranoid() {
 
 	value=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null) || return 0
 	[ "$value" -gt 2 ] || return 0
-	ct_ds_refused "$run" "$2" "kernel.perf_event_paranoid=$value (Debian's patch)" \
-		'Permission denied|CAP_SYS_ADMIN|paranoid'
+	ct_ds_refused "$run" "$2" "kernel.perf_event_paranoid=$value (Debian's patch), the line names the sysctl" \
+		'Permission denied.*sysctl kernel\.perf_event_paranoid=2'
 	if echo 2 >/proc/sys/kernel/perf_event_paranoid; then
 		CT_PARANOID=$value
 		pass "$run: kernel.perf_event_paranoid $value -> 2 for the rest, as the manifest asks of such a node"
