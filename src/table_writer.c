@@ -174,8 +174,13 @@ op_seconds:
 	END();
 op_chars:
 	BEGIN();
-	/* The one cell whose width is not its length: UTF-8. */
+	/* The one cell whose width is not its length: UTF-8. An empty one
+	 * (a host process's CONTAINER) says "-", or awk's columns shift. */
 	p = safe_text_put(p, (const char *)rec + s->off, s->arg, &width);
+	if (!width) {
+		*p++ = '-';
+		width = 1;
+	}
 	END_WIDTH(width);
 op_u8:
 	BEGIN();

@@ -471,6 +471,43 @@ static void test_table_ipv6_not_truncated(void **state)
 	free(out);
 }
 
+/* An empty text cell (a host process's CONTAINER) says "-": a row splits
+ * into as many words as the header, as awk reads it. */
+static int word_index(char *line, const char *want, int *count)
+{
+	char *word, *save = NULL;
+	int at = -1;
+
+	*count = 0;
+	for (word = strtok_r(line, " \n", &save); word; word = strtok_r(NULL, " \n", &save)) {
+		if (!strcmp(word, want))
+			at = *count;
+		++*count;
+	}
+	return at;
+}
+
+static void test_table_empty_text_cell(void **state)
+{
+	struct event ev = connect4();
+	struct outbuf ob;
+	char *header, *row;
+	int col, n_header, n_row;
+
+	writers_init("type,container.id,proc.pid");
+	assert_int_equal(outbuf_init(&ob, -1, OUTBUF_MIN_SIZE), 0);
+	table_write_header(&tw, &ob);
+	header = taken(&ob);
+	row = row_of(&ev, T0);
+	col = word_index(header, "CONTAINER", &n_header);
+	assert_true(col >= 0);
+	assert_int_equal(word_index(row, "-", &n_row), col);
+	assert_int_equal(n_row, n_header);
+	free(header);
+	free(row);
+	writers_init(NULL);
+}
+
 static void test_table_hostile_comm(void **state)
 {
 	struct event ev = connect4();
@@ -757,6 +794,7 @@ int main(void)
 		cmocka_unit_test(test_table_rows_aligned),
 		cmocka_unit_test(test_table_cells),
 		cmocka_unit_test(test_table_ipv6_not_truncated),
+		cmocka_unit_test(test_table_empty_text_cell),
 		cmocka_unit_test(test_table_hostile_comm),
 		cmocka_unit_test(test_json_golden),
 		cmocka_unit_test(test_table_golden),
