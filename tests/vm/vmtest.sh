@@ -25,7 +25,8 @@
 #   VMTEST_BURST_N          the live suite's LIVE_BURST_N in the guest (2000)
 #   VMTEST_GUESTS           guests booted side by side (2; vm-run.sh's VM_SMP
 #                           gives each its vCPUs, 1)
-#   VMTEST_VERBOSE=1        the guest's whole console (see vm-run.sh)
+#   VMTEST_VERBOSE=1        the guests' kernel logs live, and their whole
+#                           consoles (see vm-run.sh)
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -131,7 +132,8 @@ guest_budget()
 	echo "$total"
 }
 
-# A run's rough cost under TCG, in minutes: what shares them out.
+# A run's cost under TCG relative to the others (a live suite 5-7 minutes,
+# a hostile run 2, auto's choice seconds): what shares them out.
 weight()
 {
 	case $1 in
