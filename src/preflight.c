@@ -135,7 +135,7 @@ int preflight_tracefs(void)
 
 const char *paranoid_hint(int err, bool has_sys_admin, int paranoid)
 {
-	if ((err != -EACCES && err != -EPERM) || has_sys_admin || paranoid < 3)
+	if (!err_is_denial(err) || has_sys_admin || paranoid < 3)
 		return "";
 	return "; kernel.perf_event_paranoid is 3 or more, which some kernels (Debian's) enforce on a tracer without CAP_SYS_ADMIN: set it to 2 (sysctl kernel.perf_event_paranoid=2), or add CAP_SYS_ADMIN";
 }
@@ -147,7 +147,7 @@ const char *preflight_denied_hint(int err)
 	int paranoid = -1;
 	FILE *f;
 
-	if (err != -EACCES && err != -EPERM)
+	if (!err_is_denial(err))
 		return "";
 	f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
 	if (f) {

@@ -3,6 +3,7 @@
 #ifndef TCPTRACE_PREFLIGHT_H
 #define TCPTRACE_PREFLIGHT_H
 
+#include <errno.h>
 #include <stdbool.h>
 
 /* Each returns 0, or prints one line to stderr and returns -errno. */
@@ -16,6 +17,11 @@ int preflight_tracefs(void);
  * with its patch, refuse perf events at 3 or more to a tracer without
  * CAP_SYS_ADMIN, whatever CAP_PERFMON says), else "".
  */
+static inline bool err_is_denial(int err)
+{
+	return err == -EACCES || err == -EPERM;
+}
+
 const char *paranoid_hint(int err, bool has_sys_admin, int paranoid);
 const char *preflight_denied_hint(int err);
 

@@ -687,7 +687,7 @@ static int choose_backend(struct tracer *tracer, const struct options *opts, boo
 			continue;
 		err = probe ? probe_form(probe, order[i], trial_error, sizeof(trial_error)) : 0;
 		if (err) {
-			if (err == -EACCES || err == -EPERM)
+			if (err_is_denial(err))
 				denied = err;
 			note_failure(opts, order[i], "is skipped", reasons, sizeof(reasons), &used);
 			continue;
@@ -700,7 +700,7 @@ static int choose_backend(struct tracer *tracer, const struct options *opts, boo
 		undo_trial(tracer);
 		if (fatal)
 			goto cleanup;
-		if (err == -EACCES || err == -EPERM)
+		if (err_is_denial(err))
 			denied = err;
 		note_failure(opts, order[i], "does not work here", reasons, sizeof(reasons), &used);
 	}
